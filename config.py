@@ -1,0 +1,72 @@
+"""Configuration classes. Every value can be overridden by an environment variable
+of the same name (CONTRACT.md "Configuration")."""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_SECRET = "dev-secret-change-me"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SERVICE_CENTER_ENV = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
+    # None means "a SQLite file in the instance folder", resolved in create_app.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+    # threading for development and tests; `flask serve` switches to gevent.
+    SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+    SERVICE_CENTER_TIMEZONE = os.environ.get("SERVICE_CENTER_TIMEZONE", "Asia/Shanghai")
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("zh_CN", "en")
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "10 per minute")
+    API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "12"))
+    # Minutes a service takes when a category has no recent history yet.
+    DEFAULT_SERVICE_MINUTES = int(os.environ.get("DEFAULT_SERVICE_MINUTES", "5"))
+    DEBUG = False
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    SERVICE_CENTER_ENV = "development"
+
+
+class TestingConfig(Config):
+    SERVICE_CENTER_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    SERVICE_CENTER_ENV = "production"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(env: str | None) -> type[Config]:
+    env = (env or os.environ.get("SERVICE_CENTER_ENV") or "development").strip().lower()
+    if env not in CONFIGS:
+        raise RuntimeError(f"SERVICE_CENTER_ENV must be one of {sorted(CONFIGS)}, not {env!r}")
+    return CONFIGS[env]

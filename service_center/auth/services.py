@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, redirect, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..audit import record
+from ..catalog.models import Department, Hall, Window
+from ..db import utcnow
+from ..errors import Unauthorized, ValidationError, error_response
+from ..extensions import db
+from .models import ROLES, ApiToken, User
+
+
+def load_user(user_id: str) -> User | None:
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def load_user_from_bearer(req) -> User | None:
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    token = header[7:].strip()
+    if not token or len(token) > 200:
+        return None
+    row = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _hash(token))).scalar_one_or_none()
+    if row is None or row.revoked or row.expires_at < utcnow() or not row.user.active:
+        return None
+    req.environ["onewindow.bearer"] = True
+    return row.user
+
+
+def unauthorized():
+    if request.path.startswith("/api/"):
+        return error_response(401, "unauthorized", _("Please sign in."))
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def authenticate(username: str, password: str) -> User:
+    user = db.session.execute(
+        select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.active or not user.check_password(password):
+        # audited in its own transaction so that the refusal is kept
+        db.session.rollback()
+        record("login", "user", user.id if user else None, actor=user, result="denied",
+               details={"username": username[:64]})
+        db.session.commit()
+        raise Unauthorized(_("Wrong username or password."))
+    user.last_login_at = utcnow()
+    record("login", "user", user.id, actor=user)
+    return user
+
+
+def issue_token(user: User) -> str:
+    token = secrets.token_urlsafe(32)
+    hours = current_app.config["API_TOKEN_HOURS"]
+    db.session.add(ApiToken(token_hash=_hash(token), user_id=user.id,
+                            expires_at=utcnow() + timedelta(hours=hours)))
+    record("token_issued", "user", user.id, actor=user)
+    return token
+
+
+def create_user(*, username: str, password: str, role: str, display_name: str | None = None,
+                department: str | None = None, window: int | None = None,
+                hall: str | None = None, staff_no: str | None = None, actor=None) -> User:
+    """Create a staff account; validates the role's bindings."""
+    errors = {}
+    username = (username or "").strip()
+    if not username or len(username) > 64:
+        errors["username"] = _("A username of 1 to 64 characters is required.")
+    elif db.session.execute(select(User.id).where(User.username == username)).first():
+        errors["username"] = _("This username is taken.")
+    if role not in ROLES:
+        errors["role"] = _("Unknown role.")
+    if not password or len(password) < 8:
+        errors["password"] = _("The password needs at least 8 characters.")
+    hall_row = None
+    if hall:
+        hall_row = db.session.execute(select(Hall).where(Hall.code == hall)).scalar_one_or_none()
+        if hall_row is None:
+            errors["hall"] = _("Unknown hall.")
+    dept_row = None
+    if department:
+        dept_row = db.session.execute(
+            select(Department).where(Department.code == department)).scalar_one_or_none()
+        if dept_row is None:
+            errors["department"] = _("Unknown department.")
+    if role == "approver" and dept_row is None and "department" not in errors:
+        errors["department"] = _("An approver belongs to a department.")
+    window_row = None
+    if window is not None:
+        if hall_row is None and "hall" not in errors:
+            hall_row = db.session.execute(
+                select(Hall).order_by(Hall.is_main.desc(), Hall.position, Hall.id)).scalars().first()
+        if hall_row is not None:
+            window_row = db.session.execute(select(Window).where(
+                Window.hall_id == hall_row.id, Window.number == window)).scalar_one_or_none()
+        if window_row is None:
+            errors["window"] = _("Unknown window.")
+    if errors:
+        raise ValidationError(_("The account could not be created."), details=errors)
+    user = User(username=username, role=role, display_name=display_name or username,
+                staff_no=staff_no, department_id=dept_row.id if dept_row else None,
+                window_id=window_row.id if window_row else None,
+                hall_id=hall_row.id if hall_row else None)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record("user_created", "user", user.id, actor=actor, to_state=role,
+           details={"username": username})
+    return user

@@ -1,0 +1,123 @@
+"""Domain errors and the one error handler that turns them into JSON or HTML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    status = 422
+    code = "invalid"
+
+    def __init__(self, message: Any = None, *, code: str | None = None, details: dict | None = None):
+        super().__init__(str(message) if message is not None else self.code)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details or {}
+
+
+class ValidationError(DomainError):
+    status = 422
+    code = "validation_failed"
+
+
+class BadRequest(DomainError):
+    status = 400
+    code = "malformed"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+_HTTP_CODES = {
+    400: ("malformed", _l("The request could not be understood.")),
+    401: ("unauthorized", _l("Please sign in.")),
+    403: ("forbidden", _l("You are not allowed to do this.")),
+    404: ("not_found", _l("Not found.")),
+    405: ("method_not_allowed", _l("This method is not allowed here.")),
+    409: ("conflict", _l("The request conflicts with the current state.")),
+    413: ("too_large", _l("The request body is too large.")),
+    415: ("unsupported_media_type", _l("Send JSON with Content-Type: application/json.")),
+    422: ("validation_failed", _l("Some values are not valid.")),
+    429: ("rate_limited", _l("Too many requests; please wait a moment.")),
+    500: ("server_error", _l("Something went wrong on our side.")),
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None):
+    if wants_json():
+        body = {"error": {"code": code, "message": str(message), "details": details or {}}}
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, code=code, message=message,
+                           details=details or {}), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    from .extensions import db
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        db.session.rollback()
+        message = err.message if err.message is not None else _HTTP_CODES.get(err.status, ("", err.code))[1]
+        return error_response(err.status, err.code, str(message), err.details)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        db.session.rollback()
+        code, message = _HTTP_CODES.get(err.code or 500, ("http_error", err.description))
+        if err.code == 400 and getattr(err, "description", None) and "CSRF" in str(err.description):
+            code, message = "csrf_failed", _("Your form expired; please reload the page and try again.")
+        details = {}
+        if err.code == 429:
+            details = {"limit": str(getattr(err, "description", ""))}
+        response = error_response(err.code or 500, code, str(message), details)
+        if err.code == 405 and hasattr(err, "valid_methods") and err.valid_methods:
+            body, status = response
+            body.headers["Allow"] = ", ".join(err.valid_methods)
+        return response
+
+    @app.errorhandler(RecursionError)
+    def _recursion(err):
+        db.session.rollback()
+        return error_response(400, "malformed", str(_("The JSON body is nested too deeply.")))
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        code, message = _HTTP_CODES[500]
+        return error_response(500, code, str(message))

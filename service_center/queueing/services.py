@@ -1,0 +1,586 @@
+"""Queue operations. Each public function is one transaction (see db.transactional)
+and raises DomainError subclasses for anything a caller can get wrong."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..audit import record
+from ..catalog.models import Hall, QueueCategory, Window, WindowCategory
+from ..catalog.services import category_by_prefix, localized_name, service_day
+from ..db import transactional, utcnow
+from ..errors import Conflict, NotFound, ValidationError
+from ..events import queue_event
+from ..extensions import db
+from ..lifecycle import transition_to
+from .models import Ticket, TicketCounter
+from .states import TICKET_TRANSITIONS, WINDOW_TRANSITIONS, TicketStatus, WindowStatus
+
+T = TicketStatus
+PRIORITY_REASONS = ("elderly", "disabled", "appointment", "green_channel", "other")
+
+
+# --- rooms: one naming scheme for the live layer -------------------------------------------
+def display_room(hall: Hall) -> str:
+    return f"hall:{hall.code}:display"
+
+
+def window_room(hall: Hall, number: int) -> str:
+    return f"hall:{hall.code}:window:{number}"
+
+
+def ticket_room(token: str) -> str:
+    return f"ticket:{token}"
+
+
+def format_number(prefix: str, seq: int) -> str:
+    """A001 … A999, then A1000: the number widens rather than wrapping."""
+    return f"{prefix}{seq:03d}"
+
+
+# --- numbering -----------------------------------------------------------------------------
+def _next_seq(category_id: int, day) -> int:
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(TicketCounter).values(category_id=category_id, service_day=day, last_seq=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[TicketCounter.category_id, TicketCounter.service_day],
+        set_={"last_seq": TicketCounter.last_seq + 1},
+    ).returning(TicketCounter.last_seq)
+    return db.session.execute(stmt).scalar_one()
+
+
+# --- issuing -------------------------------------------------------------------------------
+@dataclass
+class IssuedTicket:
+    ticket: Ticket
+    position: int
+    estimated_wait_minutes: int
+
+
+@transactional()
+def issue_ticket(*, hall: Hall, category: str, priority: bool = False,
+                 priority_reason: str | None = None, phone: str | None = None,
+                 source: str = "kiosk", actor=None) -> IssuedTicket:
+    cat = category_by_prefix(hall, category)
+    if cat is None or not cat.active:
+        raise ValidationError(_("Unknown queue category."), code="unknown_category",
+                              details={"category": category})
+    day = service_day()
+    seq = _next_seq(cat.id, day)
+    ticket = Ticket(hall_id=hall.id, issued_category_id=cat.id, category_id=cat.id,
+                    service_day=day, seq=seq, number=format_number(cat.prefix, seq),
+                    priority=bool(priority), priority_reason=priority_reason if priority else None,
+                    status=T.WAITING, token=secrets.token_urlsafe(16), phone=phone,
+                    source=source, issued_at=utcnow())
+    db.session.add(ticket)
+    db.session.flush()
+    record("issued", "ticket", ticket.id, actor=actor, to_state=T.WAITING,
+           details={"number": ticket.number, "hall": hall.code, "priority": ticket.priority})
+    position = ticket_position(ticket)
+    wait = estimate_wait_minutes(hall, cat, position - 1)
+    _queue_changed(hall)
+    return IssuedTicket(ticket, position, wait)
+
+
+# --- reading the queue ---------------------------------------------------------------------
+def _waiting_today(hall_id: int):
+    return and_(Ticket.hall_id == hall_id, Ticket.service_day == service_day(),
+                Ticket.status == T.WAITING)
+
+
+def _earlier(ticket: Ticket):
+    return or_(Ticket.issued_at < ticket.issued_at,
+               and_(Ticket.issued_at == ticket.issued_at, Ticket.id < ticket.id))
+
+
+def ticket_position(ticket: Ticket) -> int:
+    """1 = next in its line. Reserved (transferred-to-window) tickets count in that
+    window's line; priority tickets go before normal ones of their category."""
+    if ticket.status != T.WAITING:
+        return 0
+    base = select(func.count(Ticket.id)).where(_waiting_today(ticket.hall_id), Ticket.id != ticket.id)
+    if ticket.target_window_id is not None:
+        ahead = base.where(Ticket.target_window_id == ticket.target_window_id, _earlier(ticket))
+    else:
+        same_line = and_(Ticket.category_id == ticket.category_id, Ticket.target_window_id.is_(None))
+        if ticket.priority:
+            ahead = base.where(same_line, Ticket.priority.is_(True), _earlier(ticket))
+        else:
+            ahead = base.where(same_line, or_(Ticket.priority.is_(True), _earlier(ticket)))
+    return int(db.session.execute(ahead).scalar_one()) + 1
+
+
+def waiting_counts(hall: Hall) -> dict[str, int]:
+    rows = db.session.execute(
+        select(QueueCategory.prefix, func.count(Ticket.id))
+        .join(Ticket, Ticket.category_id == QueueCategory.id)
+        .where(_waiting_today(hall.id))
+        .group_by(QueueCategory.prefix)).all()
+    counts = {c.prefix: 0 for c in hall.categories if c.active}
+    counts.update({prefix: n for prefix, n in rows})
+    return counts
+
+
+def average_service_minutes(category: QueueCategory) -> float:
+    """Mean minutes from call to completion over the category's last 30 services in
+    the past week; the configured default when there is no history yet."""
+    since = utcnow() - timedelta(days=7)
+    rows = db.session.execute(
+        select(Ticket.called_at, Ticket.completed_at)
+        .where(Ticket.category_id == category.id, Ticket.status == T.COMPLETED,
+               Ticket.completed_at >= since, Ticket.called_at.is_not(None))
+        .order_by(Ticket.completed_at.desc()).limit(30)).all()
+    spans = [(done - called).total_seconds() / 60 for called, done in rows
+             if done and called and done >= called]
+    if not spans:
+        return float(current_app.config["DEFAULT_SERVICE_MINUTES"])
+    return max(0.5, sum(spans) / len(spans))
+
+
+def serving_windows(category: QueueCategory) -> tuple[int, int]:
+    """(open windows serving the category, all windows serving it)."""
+    rows = db.session.execute(
+        select(Window.status).join(WindowCategory, WindowCategory.window_id == Window.id)
+        .where(WindowCategory.category_id == category.id)).scalars().all()
+    return sum(1 for s in rows if s == WindowStatus.OPEN), len(rows)
+
+
+def estimate_wait_minutes(hall: Hall, category: QueueCategory, ahead: int) -> int:
+    if ahead <= 0:
+        return 0
+    open_count, total = serving_windows(category)
+    windows = open_count or max(total, 1)
+    return math.ceil(ahead * average_service_minutes(category) / windows)
+
+
+def categories_overview(hall: Hall) -> list[dict]:
+    counts = waiting_counts(hall)
+    out = []
+    for cat in hall.categories:
+        if not cat.active:
+            continue
+        waiting = counts.get(cat.prefix, 0)
+        out.append({
+            "prefix": cat.prefix,
+            "name": localized_name(cat),
+            "waiting": waiting,
+            "estimated_wait_minutes": estimate_wait_minutes(hall, cat, waiting),
+        })
+    return out
+
+
+def next_candidate(window: Window) -> Ticket | None:
+    """The call order, one rule for every window: (1) tickets transferred to this
+    window, oldest first; (2) priority tickets of any category it serves, oldest first;
+    (3) normal tickets of the first category in its list with anyone waiting."""
+    waiting = _waiting_today(window.hall_id)
+    order = (Ticket.issued_at, Ticket.id)
+    reserved = db.session.execute(
+        select(Ticket).where(waiting, Ticket.target_window_id == window.id)
+        .order_by(*order).limit(1)).scalar_one_or_none()
+    if reserved is not None:
+        return reserved
+    category_ids = [link.category_id for link in window.category_links]
+    if not category_ids:
+        return None
+    unreserved = and_(waiting, Ticket.target_window_id.is_(None))
+    urgent = db.session.execute(
+        select(Ticket).where(unreserved, Ticket.priority.is_(True),
+                             Ticket.category_id.in_(category_ids))
+        .order_by(*order).limit(1)).scalar_one_or_none()
+    if urgent is not None:
+        return urgent
+    for category_id in category_ids:
+        ticket = db.session.execute(
+            select(Ticket).where(unreserved, Ticket.category_id == category_id)
+            .order_by(*order).limit(1)).scalar_one_or_none()
+        if ticket is not None:
+            return ticket
+    return None
+
+
+# --- serialisers (one per resource) ----------------------------------------------------------
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    from ..catalog.services import local_now
+
+    return local_now(value).isoformat(timespec="seconds")
+
+
+def ticket_json(ticket: Ticket, *, position: int | None = None, wait: int | None = None,
+                with_token: bool = False) -> dict:
+    window = ticket.window
+    if position is None:
+        position = ticket_position(ticket)
+    if wait is None:
+        wait = estimate_wait_minutes(ticket.hall, ticket.category, position - 1) \
+            if position else 0
+    data = {
+        "id": ticket.id,
+        "number": ticket.number,
+        "category": ticket.category.prefix,
+        "category_name": localized_name(ticket.category),
+        "hall": ticket.hall.code,
+        "status": ticket.status,
+        "priority": "priority" if ticket.priority else "normal",
+        "position": position,
+        "estimated_wait_minutes": wait,
+        "issued_at": iso(ticket.issued_at),
+        "called_at": iso(ticket.called_at),
+        "window": ({"number": window.number, "name": localized_name(window)}
+                   if window is not None else None),
+        "target_window": ticket.target_window.number if ticket.target_window else None,
+        "recall_count": ticket.recall_count,
+    }
+    if with_token:
+        data["token"] = ticket.token
+    return data
+
+
+def window_json(window: Window) -> dict:
+    current = db.session.get(Ticket, window.current_ticket_id) if window.current_ticket_id else None
+    return {
+        "number": window.number,
+        "name": localized_name(window),
+        "status": window.status,
+        "current_number": current.number if current else None,
+        "current_status": current.status if current else None,
+        "categories": [c.prefix for c in window.categories],
+    }
+
+
+def call_json(ticket: Ticket, window: Window, recall: bool = False) -> dict:
+    return {"number": ticket.number, "window_number": window.number,
+            "window_name": localized_name(window), "called_at": iso(ticket.called_at),
+            "recall": recall}
+
+
+# --- live events (queued; sent after commit) -------------------------------------------------
+def _queue_changed(hall: Hall) -> None:
+    overview = categories_overview(hall)
+    payload = {"waiting": {c["prefix"]: c["waiting"] for c in overview},
+               "estimated_wait_minutes": {c["prefix"]: c["estimated_wait_minutes"]
+                                          for c in overview}}
+    queue_event(db.session, "queue_changed", payload, display_room(hall))
+
+
+def _window_changed(window: Window) -> None:
+    payload = window_json(window)
+    queue_event(db.session, "window_changed", payload, display_room(window.hall))
+    queue_event(db.session, "window_changed", payload, window_room(window.hall, window.number))
+
+
+def _ticket_updated(ticket: Ticket) -> None:
+    queue_event(db.session, "ticket_updated", ticket_json(ticket), ticket_room(ticket.token))
+
+
+def _called(ticket: Ticket, window: Window, recall: bool) -> None:
+    payload = call_json(ticket, window, recall)
+    queue_event(db.session, "ticket_called", payload, display_room(window.hall))
+    queue_event(db.session, "ticket_called", payload, window_room(window.hall, window.number))
+
+
+# --- window operations -----------------------------------------------------------------------
+def _set_window_status(window: Window, new: str, actor) -> None:
+    if window.status == new:
+        return
+    transition_to(window, WINDOW_TRANSITIONS, new, by=actor, entity_type="window")
+
+
+def _ticket_move(ticket: Ticket, new: str, actor, action: str | None = None, **details) -> None:
+    transition_to(ticket, TICKET_TRANSITIONS, new, by=actor, entity_type="ticket", action=action,
+                  details={"number": ticket.number, **details})
+
+
+def _end_current(window: Window, actor) -> Ticket | None:
+    """call-next first ends the window's current ticket: completed if it was being
+    served, no-show if it was called and never started."""
+    if not window.current_ticket_id:
+        return None
+    current = db.session.get(Ticket, window.current_ticket_id)
+    window.current_ticket_id = None
+    if current is None or current.window_id != window.id:
+        return None
+    if current.status == T.SERVING:
+        _ticket_move(current, T.COMPLETED, actor, window=window.number)
+    elif current.status == T.CALLED:
+        _ticket_move(current, T.NO_SHOW, actor, window=window.number)
+    else:
+        return None
+    _ticket_updated(current)
+    return current
+
+
+@transactional()
+def call_next(*, window: Window, actor) -> Ticket | None:
+    if window.status == WindowStatus.PAUSED:
+        raise Conflict(_("The window is paused; resume it first."), code="window_paused")
+    if window.status == WindowStatus.CLOSED:
+        _set_window_status(window, WindowStatus.OPEN, actor)
+    window.staff_id = getattr(actor, "id", None)
+    _end_current(window, actor)
+    ticket = next_candidate(window)
+    if ticket is None:
+        db.session.flush()
+        _window_changed(window)
+        _queue_changed(window.hall)
+        return None
+    _ticket_move(ticket, T.CALLED, actor, window=window.number)
+    now = ticket.called_at
+    ticket.first_called_at = ticket.first_called_at or now
+    ticket.window_id = window.id
+    ticket.target_window_id = None
+    ticket.served_by_id = getattr(actor, "id", None)
+    window.current_ticket_id = ticket.id
+    db.session.flush()
+    _called(ticket, window, recall=False)
+    _window_changed(window)
+    _queue_changed(window.hall)
+    _ticket_updated(ticket)
+    return ticket
+
+
+def _current_ticket(window: Window) -> Ticket:
+    ticket = db.session.get(Ticket, window.current_ticket_id) if window.current_ticket_id else None
+    if ticket is None:
+        raise Conflict(_("This window has no current ticket."), code="no_current_ticket")
+    return ticket
+
+
+@transactional()
+def recall(*, window: Window, actor) -> Ticket:
+    ticket = _current_ticket(window)
+    if ticket.status != T.CALLED:
+        raise Conflict(_("Only a called ticket can be called again."), code="not_called")
+    ticket.recall_count += 1
+    ticket.called_at = utcnow()
+    record("recalled", "ticket", ticket.id, actor=actor, from_state=ticket.status,
+           to_state=ticket.status, details={"number": ticket.number, "window": window.number,
+                                            "recall_count": ticket.recall_count})
+    db.session.flush()
+    _called(ticket, window, recall=True)
+    _ticket_updated(ticket)
+    return ticket
+
+
+@transactional()
+def pause(*, window: Window, actor) -> Window:
+    if window.status != WindowStatus.OPEN:
+        raise Conflict(_("Only an open window can be paused."), code="invalid_transition")
+    _set_window_status(window, WindowStatus.PAUSED, actor)
+    db.session.flush()
+    _window_changed(window)
+    _queue_changed(window.hall)
+    return window
+
+
+@transactional()
+def resume(*, window: Window, actor) -> Window:
+    if window.status == WindowStatus.OPEN:
+        raise Conflict(_("The window is already open."), code="invalid_transition")
+    _set_window_status(window, WindowStatus.OPEN, actor)
+    window.staff_id = getattr(actor, "id", None)
+    db.session.flush()
+    _window_changed(window)
+    _queue_changed(window.hall)
+    return window
+
+
+@transactional()
+def close_window(*, window: Window, actor) -> Window:
+    """End of the shift: the window closes; a ticket still at it must be finished first."""
+    if window.current_ticket_id:
+        current = db.session.get(Ticket, window.current_ticket_id)
+        if current is not None and current.status in (T.CALLED, T.SERVING):
+            raise Conflict(_("Finish the current ticket before closing the window."),
+                           code="ticket_in_progress")
+        window.current_ticket_id = None
+    _set_window_status(window, WindowStatus.CLOSED, actor)
+    window.staff_id = None
+    db.session.flush()
+    _window_changed(window)
+    _queue_changed(window.hall)
+    return window
+
+
+# --- ticket operations -----------------------------------------------------------------------
+def _at_window(ticket: Ticket) -> Window:
+    if ticket.window_id is None:
+        raise Conflict(_("This ticket is not at a window."), code="invalid_transition")
+    return db.session.get(Window, ticket.window_id)
+
+
+@transactional()
+def start(*, ticket: Ticket, actor) -> Ticket:
+    window = _at_window(ticket)
+    _ticket_move(ticket, T.SERVING, actor, window=window.number)
+    db.session.flush()
+    _window_changed(window)
+    _ticket_updated(ticket)
+    return ticket
+
+
+@transactional()
+def complete(*, ticket: Ticket, actor) -> Ticket:
+    window = _at_window(ticket)
+    _ticket_move(ticket, T.COMPLETED, actor, window=window.number)
+    if window.current_ticket_id == ticket.id:
+        window.current_ticket_id = None
+    db.session.flush()
+    _window_changed(window)
+    _queue_changed(window.hall)
+    _ticket_updated(ticket)
+    return ticket
+
+
+@transactional()
+def no_show(*, ticket: Ticket, actor) -> Ticket:
+    window = _at_window(ticket)
+    _ticket_move(ticket, T.NO_SHOW, actor, window=window.number)
+    if window.current_ticket_id == ticket.id:
+        window.current_ticket_id = None
+    db.session.flush()
+    _window_changed(window)
+    _ticket_updated(ticket)
+    return ticket
+
+
+@transactional()
+def transfer(*, ticket: Ticket, actor, to_window: int | None = None,
+             to_category: str | None = None) -> Ticket:
+    """Back to waiting, reserved for another window or moved to another category,
+    keeping its number and its place (issue time)."""
+    if (to_window is None) == (to_category is None):
+        raise ValidationError(_("Give either a target window or a target category."),
+                              code="transfer_target")
+    window = _at_window(ticket)
+    hall = ticket.hall
+    details: dict = {"window": window.number}
+    if to_window is not None:
+        target = db.session.execute(select(Window).where(
+            Window.hall_id == hall.id, Window.number == to_window)).scalar_one_or_none()
+        if target is None:
+            raise ValidationError(_("Unknown window."), code="unknown_window",
+                                  details={"to_window": to_window})
+        if target.id == window.id:
+            raise ValidationError(_("The ticket is already at this window."),
+                                  code="same_window", details={"to_window": to_window})
+        details["to_window"] = target.number
+    else:
+        category = category_by_prefix(hall, to_category)
+        if category is None or not category.active:
+            raise ValidationError(_("Unknown queue category."), code="unknown_category",
+                                  details={"to_category": to_category})
+        details["to_category"] = category.prefix
+    _ticket_move(ticket, T.WAITING, actor, action="transferred", **details)
+    if to_window is not None:
+        ticket.target_window_id = target.id
+    else:
+        ticket.category_id = category.id
+        ticket.target_window_id = None
+    ticket.window_id = None
+    ticket.transfer_count += 1
+    if window.current_ticket_id == ticket.id:
+        window.current_ticket_id = None
+    db.session.flush()
+    _window_changed(window)
+    _queue_changed(hall)
+    _ticket_updated(ticket)
+    return ticket
+
+
+@transactional()
+def cancel_by_applicant(*, ticket: Ticket) -> Ticket:
+    if ticket.status != T.WAITING:
+        raise Conflict(_("Only a waiting ticket can be cancelled."), code="invalid_transition")
+    _ticket_move(ticket, T.CANCELLED, None, by_applicant=True)
+    db.session.flush()
+    _queue_changed(ticket.hall)
+    _ticket_updated(ticket)
+    return ticket
+
+
+# --- look-ups ---------------------------------------------------------------------------------
+def ticket_by_token(token: str) -> Ticket:
+    ticket = None
+    if token and len(token) <= 64:
+        ticket = db.session.execute(select(Ticket).where(Ticket.token == token)).scalar_one_or_none()
+    if ticket is None:
+        raise NotFound(_("No such ticket."))
+    return ticket
+
+
+def window_list(hall: Hall) -> list[Window]:
+    return list(db.session.execute(
+        select(Window).where(Window.hall_id == hall.id).order_by(Window.number)).scalars())
+
+
+def recent_calls(hall: Hall, limit: int = 10) -> list[dict]:
+    rows = db.session.execute(
+        select(Ticket).where(Ticket.hall_id == hall.id, Ticket.service_day == service_day(),
+                             Ticket.called_at.is_not(None), Ticket.window_id.is_not(None))
+        .order_by(Ticket.called_at.desc(), Ticket.id.desc()).limit(limit)).scalars().all()
+    return [call_json(t, t.window) for t in rows]
+
+
+def display_snapshot(hall: Hall) -> dict:
+    overview = categories_overview(hall)
+    return {
+        "hall": hall.code,
+        "recent_calls": recent_calls(hall),
+        "waiting": {c["prefix"]: c["waiting"] for c in overview},
+        "estimated_wait_minutes": {c["prefix"]: c["estimated_wait_minutes"] for c in overview},
+        "categories": overview,
+        "windows": [window_json(w) for w in window_list(hall)],
+    }
+
+
+def waiting_list(window: Window, limit: int = 50) -> list[dict]:
+    """The tickets this window may call, in the order it would call them."""
+    category_ids = [link.category_id for link in window.category_links]
+    rows = db.session.execute(
+        select(Ticket).where(_waiting_today(window.hall_id), or_(
+            Ticket.target_window_id == window.id,
+            and_(Ticket.target_window_id.is_(None), Ticket.category_id.in_(category_ids))))
+    ).scalars().all()
+    rank = {cid: i for i, cid in enumerate(category_ids)}
+
+    def key(t: Ticket):
+        if t.target_window_id == window.id:
+            return (0, 0, t.issued_at, t.id)
+        if t.priority:
+            return (1, 0, t.issued_at, t.id)
+        return (2, rank.get(t.category_id, 99), t.issued_at, t.id)
+
+    rows.sort(key=key)
+    now = utcnow()
+    return [{"id": t.id, "number": t.number, "category": t.category.prefix,
+             "priority": t.priority, "transferred": t.target_window_id == window.id,
+             "waited_minutes": int((now - t.issued_at).total_seconds() // 60)}
+            for t in rows[:limit]]
+
+
+def clerk_today(window: Window, user) -> dict:
+    """The clerk's own counts for today at this window."""
+    day = service_day()
+    base = select(func.count(Ticket.id)).where(Ticket.service_day == day,
+                                               Ticket.served_by_id == user.id)
+    served = db.session.execute(base.where(Ticket.status == T.COMPLETED)).scalar_one()
+    no_shows = db.session.execute(base.where(Ticket.status == T.NO_SHOW)).scalar_one()
+    spans = db.session.execute(
+        select(Ticket.serving_at, Ticket.completed_at).where(
+            Ticket.service_day == day, Ticket.served_by_id == user.id,
+            Ticket.status == T.COMPLETED, Ticket.serving_at.is_not(None))).all()
+    secs = [(b - a).total_seconds() for a, b in spans if a and b]
+    return {"served": served, "no_shows": no_shows,
+            "avg_service_minutes": round(sum(secs) / len(secs) / 60, 1) if secs else None}
