@@ -1,29 +1,45 @@
-/* Kiosk: one touch takes a number; the result stays on screen, then the kiosk resets. */
+/* Kiosk: one touch takes a number; the result stays on screen, then the kiosk resets.
+   No keyboard, no mouse: every state (busy, result, error) is a full-screen overlay
+   that the next touch or a timer clears. */
 (function () {
   "use strict";
   var root = document.getElementById("kiosk");
   if (!root) { return; }
   var hall = root.getAttribute("data-hall");
   var t = OW.i18n();
+  var RESULT_SECONDS = 20, ERROR_SECONDS = 12;
   var priority = false;
-  var resetTimer = null;
+  var resetTimer = null, tickTimer = null;
   var busy = false;
   var toggle = document.getElementById("priority-toggle");
+  var $ = function (id) { return document.getElementById(id); };
 
-  function show(id, on) { document.getElementById(id).hidden = !on; }
+  function show(id, on) { $(id).hidden = !on; }
 
-  toggle.addEventListener("click", function () {
-    priority = !priority;
-    toggle.setAttribute("aria-pressed", priority ? "true" : "false");
-    toggle.classList.toggle("on", priority);
-  });
+  function setPriority(on) {
+    priority = on;
+    toggle.setAttribute("aria-pressed", on ? "true" : "false");
+    toggle.classList.toggle("on", on);
+  }
+
+  toggle.addEventListener("click", function () { setPriority(!priority); });
 
   function reset() {
-    clearTimeout(resetTimer);
+    clearTimeout(resetTimer); clearInterval(tickTimer);
     show("kiosk-result", false); show("kiosk-error", false); show("kiosk-busy", false);
-    priority = false; toggle.setAttribute("aria-pressed", "false"); toggle.classList.remove("on");
+    root.classList.remove("is-busy");
+    setPriority(false);
     busy = false;
     refresh();
+  }
+
+  function resetIn(seconds, countdownId) {
+    var left = seconds;
+    var el = countdownId ? $(countdownId) : null;
+    function tick() { if (el) { OW.text(el, OW.format(t.countdown, { seconds: left })); } left -= 1; }
+    tick();
+    tickTimer = setInterval(tick, 1000);
+    resetTimer = setTimeout(reset, seconds * 1000);
   }
 
   function refresh() {
@@ -37,35 +53,53 @@
     }).catch(function () { /* keep the last figures; the next refresh retries */ });
   }
 
+  function issued(d) {
+    show("kiosk-busy", false);
+    OW.text($("result-number"), d.number);
+    OW.text($("result-category"), d.category_name);
+    OW.text($("result-ahead"), Math.max(0, d.position - 1));
+    OW.text($("result-wait"), d.estimated_wait_minutes);
+    var link = $("result-link");
+    link.href = "/t/" + d.token;
+    OW.text(link, window.location.origin + "/t/" + d.token);
+    var print = $("result-print");  // the slip as PDF, for the browser's print dialog
+    if (print) { print.href = "/api/v1/tickets/" + d.id + "/slip.pdf?token=" + encodeURIComponent(d.token); }
+    show("kiosk-result", true);
+    resetIn(RESULT_SECONDS, "result-countdown");
+  }
+
+  function failed(e) {
+    show("kiosk-busy", false);
+    var msg = !e.status ? t.error_network
+      : (e.status >= 500 || !e.message) ? t.error_generic : e.message;
+    OW.text($("error-text"), msg);
+    show("kiosk-error", true);
+    resetIn(ERROR_SECONDS, null);
+  }
+
   root.querySelectorAll(".kiosk-cat").forEach(function (btn) {
     btn.addEventListener("click", function () {
       if (busy) { return; }
       busy = true;
+      root.classList.add("is-busy");
       show("kiosk-busy", true);
       OW.post("/api/v1/tickets", {
         category: btn.getAttribute("data-category"), hall: hall,
         priority: priority ? "priority" : "normal"
-      }).then(function (r) {
-        var d = r.data;
-        show("kiosk-busy", false);
-        OW.text(document.getElementById("result-number"), d.number);
-        OW.text(document.getElementById("result-category"), d.category_name);
-        OW.text(document.getElementById("result-ahead"), Math.max(0, d.position - 1));
-        OW.text(document.getElementById("result-wait"), d.estimated_wait_minutes);
-        var link = document.getElementById("result-link");
-        var url = window.location.origin + "/t/" + d.token;
-        link.href = "/t/" + d.token; OW.text(link, url);
-        show("kiosk-result", true);
-        resetTimer = setTimeout(reset, 20000);
-      }).catch(function (e) {
-        show("kiosk-busy", false);
-        OW.text(document.getElementById("error-text"), e.status ? (e.message || t.error_generic) : t.error_network);
-        show("kiosk-error", true);
-        resetTimer = setTimeout(reset, 10000);
-      });
+      }).then(function (r) { issued(r.data); }, failed);
     });
   });
-  document.getElementById("result-done").addEventListener("click", reset);
-  document.getElementById("error-done").addEventListener("click", reset);
+  $("result-done").addEventListener("click", reset);
+  $("error-done").addEventListener("click", reset);
+  // a long press must not open the browser's menu on a touch screen
+  document.addEventListener("contextmenu", function (ev) { ev.preventDefault(); });
+
+  var clock = $("kiosk-clock");
+  function showTime() {
+    var d = new Date();
+    OW.text(clock, ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2));
+  }
+  showTime();
+  setInterval(showTime, 15000);
   setInterval(function () { if (!busy) { refresh(); } }, 10000);
 })();
