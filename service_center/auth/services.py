@@ -72,20 +72,9 @@ def issue_token(user: User) -> str:
     return token
 
 
-def create_user(*, username: str, password: str, role: str, display_name: str | None = None,
-                department: str | None = None, window: int | None = None,
-                hall: str | None = None, staff_no: str | None = None, actor=None) -> User:
-    """Create a staff account; validates the role's bindings."""
-    errors = {}
-    username = (username or "").strip()
-    if not username or len(username) > 64:
-        errors["username"] = _("A username of 1 to 64 characters is required.")
-    elif db.session.execute(select(User.id).where(User.username == username)).first():
-        errors["username"] = _("This username is taken.")
-    if role not in ROLES:
-        errors["role"] = _("Unknown role.")
-    if not password or len(password) < 8:
-        errors["password"] = _("The password needs at least 8 characters.")
+def _resolve_bindings(role: str, department: str | None, hall: str | None,
+                      window: int | None, errors: dict):
+    """The department, hall and window an account is bound to; problems go into `errors`."""
     hall_row = None
     if hall:
         hall_row = db.session.execute(select(Hall).where(Hall.code == hall)).scalar_one_or_none()
@@ -102,13 +91,31 @@ def create_user(*, username: str, password: str, role: str, display_name: str | 
     window_row = None
     if window is not None:
         if hall_row is None and "hall" not in errors:
-            hall_row = db.session.execute(
-                select(Hall).order_by(Hall.is_main.desc(), Hall.position, Hall.id)).scalars().first()
+            hall_row = db.session.execute(select(Hall).order_by(
+                Hall.is_main.desc(), Hall.position, Hall.id)).scalars().first()
         if hall_row is not None:
             window_row = db.session.execute(select(Window).where(
                 Window.hall_id == hall_row.id, Window.number == window)).scalar_one_or_none()
         if window_row is None:
             errors["window"] = _("Unknown window.")
+    return dept_row, hall_row, window_row
+
+
+def create_user(*, username: str, password: str, role: str, display_name: str | None = None,
+                department: str | None = None, window: int | None = None,
+                hall: str | None = None, staff_no: str | None = None, actor=None) -> User:
+    """Create a staff account; validates the role's bindings."""
+    errors = {}
+    username = (username or "").strip()
+    if not username or len(username) > 64:
+        errors["username"] = _("A username of 1 to 64 characters is required.")
+    elif db.session.execute(select(User.id).where(User.username == username)).first():
+        errors["username"] = _("This username is taken.")
+    if role not in ROLES:
+        errors["role"] = _("Unknown role.")
+    if not password or len(password) < 8:
+        errors["password"] = _("The password needs at least 8 characters.")
+    dept_row, hall_row, window_row = _resolve_bindings(role, department, hall, window, errors)
     if errors:
         raise ValidationError(_("The account could not be created."), details=errors)
     user = User(username=username, role=role, display_name=display_name or username,
@@ -121,3 +128,62 @@ def create_user(*, username: str, password: str, role: str, display_name: str | 
     record("user_created", "user", user.id, actor=actor, to_state=role,
            details={"username": username})
     return user
+
+
+def update_user(user: User, *, role: str, display_name: str | None = None,
+                staff_no: str | None = None, department: str | None = None,
+                window: int | None = None, hall: str | None = None, active: bool = True,
+                actor=None) -> User:
+    """Change an account's role, bindings and active flag; the caller commits."""
+    errors: dict = {}
+    if role not in ROLES:
+        errors["role"] = _("Unknown role.")
+    if role not in ("window_staff", "cashier"):
+        window = None  # only window roles sit at a window
+    dept_row, hall_row, window_row = _resolve_bindings(role, department, hall, window, errors)
+    if user.id == getattr(actor, "id", None) and (role != "admin" or not active):
+        errors["role" if role != "admin" else "active"] = \
+            _("You cannot take away your own administrator access.")
+    if errors:
+        raise ValidationError(_("The account could not be saved."), details=errors)
+    before = {"role": user.role, "active": bool(user.active), "display_name": user.display_name,
+              "staff_no": user.staff_no, "department_id": user.department_id,
+              "hall_id": user.hall_id, "window_id": user.window_id}
+    user.role = role
+    user.display_name = (display_name or "").strip() or user.username
+    user.staff_no = staff_no or None
+    user.department_id = dept_row.id if dept_row else None
+    user.hall_id = hall_row.id if hall_row else None
+    user.window_id = window_row.id if window_row else None
+    user.active = bool(active)
+    after = {"role": user.role, "active": user.active, "display_name": user.display_name,
+             "staff_no": user.staff_no, "department_id": user.department_id,
+             "hall_id": user.hall_id, "window_id": user.window_id}
+    changed = {k for k in after if after[k] != before[k]}
+    if not active:
+        _revoke_tokens(user)
+    if changed:
+        record("user_updated", "user", user.id, actor=actor,
+               from_state=f"{before['role']}/{'active' if before['active'] else 'inactive'}",
+               to_state=f"{after['role']}/{'active' if after['active'] else 'inactive'}",
+               details={"from": {k: before[k] for k in sorted(changed)},
+                        "to": {k: after[k] for k in sorted(changed)}})
+    return user
+
+
+def reset_password(user: User, *, password: str, actor=None) -> User:
+    """Set a new password and revoke the account's bearer tokens; the caller commits."""
+    if not password or len(password) < 8:
+        raise ValidationError(_("The password could not be changed."),
+                              details={"password": _("The password needs at least 8 characters.")})
+    user.set_password(password)
+    _revoke_tokens(user)
+    record("password_reset", "user", user.id, actor=actor, from_state="old_password",
+           to_state="new_password")
+    return user
+
+
+def _revoke_tokens(user: User) -> None:
+    for token in db.session.execute(select(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.revoked.is_(False))).scalars():
+        token.revoked = True
