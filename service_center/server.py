@@ -23,6 +23,9 @@ def main() -> None:
     from .extensions import socketio
 
     app = create_app()
+    from .notifications.services import start_delivery_loop
+
+    start_delivery_loop(app)  # retries notifications whose delivery failed
     app.logger.info("OneWindow serving on http://%s:%s", args.host, args.port)
     print(f"OneWindow serving on http://{args.host}:{args.port}", flush=True)
 

@@ -1,0 +1,66 @@
+"""Fixtures for the appointment tests: cheap password hashes, a frozen clock in the center's
+time zone, and small helpers over the API."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from werkzeug.security import generate_password_hash
+
+FAST_HASH = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashes(monkeypatch):
+    monkeypatch.setattr("service_center.auth.models.generate_password_hash", FAST_HASH)
+
+
+def local(text: str) -> datetime:
+    """'2026-09-22 09:00' in the center's time zone."""
+    return datetime.fromisoformat(text).replace(tzinfo=TZ)
+
+
+@pytest.fixture
+def clock():
+    """Move the clock (for every thread) to a local time; ticks from there."""
+    travellers = []
+
+    def at(text: str):
+        if travellers:
+            travellers.pop().stop()
+        traveller = time_machine.travel(local(text), tick=True)
+        traveller.start()
+        travellers.append(traveller)
+
+    yield at
+    for traveller in travellers:
+        traveller.stop()
+
+
+class Booking:
+    def __init__(self, client):
+        self.client = client
+
+    def slots(self, day: str, category: str = "A", **params):
+        return self.client.get("/api/v1/appointments/slots",
+                               query_string={"category": category, "date": day, **params})
+
+    def book(self, start: str, phone: str = "13800138000", name: str = "张三",
+             category: str = "A", **extra):
+        return self.client.post("/api/v1/appointments", json={
+            "category": category, "start": start, "name": name, "phone": phone, **extra})
+
+    def booked(self, start: str, **kwargs) -> dict:
+        res = self.book(start, **kwargs)
+        assert res.status_code == 201, res.get_json()
+        return res.get_json()
+
+
+@pytest.fixture
+def booking(seeded, client):
+    return Booking(client)
