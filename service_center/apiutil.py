@@ -13,7 +13,17 @@ from .errors import BadRequest, ValidationError
 MAX_DEPTH = 32
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate such as "\ud800": JSON allows it, UTF-8 not
+        return False
+    return True
+
+
 def _depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deep the value nests (stops counting past `limit`); -1 when a string in it
+    (key or value) is not valid Unicode, which no database column can store."""
     stack = [(value, 1)]
     deepest = 0
     while stack:
@@ -21,7 +31,10 @@ def _depth(value: Any, limit: int = MAX_DEPTH) -> int:
         deepest = max(deepest, depth)
         if depth > limit:
             return depth
+        if isinstance(node, str) and not _encodable(node):
+            return -1
         if isinstance(node, dict):
+            stack.extend((k, depth + 1) for k in node)
             stack.extend((v, depth + 1) for v in node.values())
         elif isinstance(node, list):
             stack.extend((v, depth + 1) for v in node)
@@ -44,10 +57,14 @@ def json_body(*, optional: bool = False) -> dict[str, Any]:
     except RecursionError as exc:
         raise BadRequest(_("The JSON body is nested too deeply.")) from exc
     except ValueError as exc:
-        raise BadRequest(_("The body is not valid JSON."), details={"reason": str(exc)[:200]}) from exc
+        raise BadRequest(_("The body is not valid JSON."),
+                         details={"reason": str(exc)[:200]}) from exc
     if not isinstance(value, dict):
         raise BadRequest(_("The JSON body must be an object."))
-    if _depth(value) > MAX_DEPTH:
+    depth = _depth(value)
+    if depth < 0:
+        raise BadRequest(_("The body is not valid UTF-8."))
+    if depth > MAX_DEPTH:
         raise BadRequest(_("The JSON body is nested too deeply."))
     return value
 

@@ -30,7 +30,8 @@ def init_db_command() -> None:
     """Create or migrate the schema (Alembic migrations)."""
     from flask_migrate import upgrade
 
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    # "heads": each domain adds its own migration branching from 0001
+    upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
     click.echo("database schema is up to date")
 
 

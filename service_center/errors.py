@@ -14,7 +14,8 @@ class DomainError(Exception):
     status = 422
     code = "invalid"
 
-    def __init__(self, message: Any = None, *, code: str | None = None, details: dict | None = None):
+    def __init__(self, message: Any = None, *, code: str | None = None,
+                 details: dict | None = None):
         super().__init__(str(message) if message is not None else self.code)
         self.message = message
         if code:
@@ -75,7 +76,8 @@ def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return best == "application/json" and \
+        request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):
@@ -86,13 +88,32 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
                            details=details or {}), status
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in v for v in values)
+
+
+def refuse_nul_bytes():
+    """No URL, query or form value may carry a NUL character: PostgreSQL cannot store or
+    even compare one (the query fails with a 500), and no legitimate client sends it."""
+    if "\x00" in request.path or _has_nul(request.args.keys()) or \
+            _has_nul(request.args.values()):
+        return error_response(400, "malformed", str(_("The request contains a NUL character.")))
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and \
+            (_has_nul(request.form.keys()) or _has_nul(request.form.values())):
+        return error_response(400, "malformed", str(_("The request contains a NUL character.")))
+    return None
+
+
 def register_error_handlers(app: Flask) -> None:
     from .extensions import db
+
+    app.before_request(refuse_nul_bytes)
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
         db.session.rollback()
-        message = err.message if err.message is not None else _HTTP_CODES.get(err.status, ("", err.code))[1]
+        message = err.message if err.message is not None else \
+            _HTTP_CODES.get(err.status, ("", err.code))[1]
         return error_response(err.status, err.code, str(message), err.details)
 
     @app.errorhandler(HTTPException)
@@ -100,7 +121,8 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         code, message = _HTTP_CODES.get(err.code or 500, ("http_error", err.description))
         if err.code == 400 and getattr(err, "description", None) and "CSRF" in str(err.description):
-            code, message = "csrf_failed", _("Your form expired; please reload the page and try again.")
+            code, message = "csrf_failed", \
+                _("Your form expired; please reload the page and try again.")
         details = {}
         if err.code == 429:
             details = {"limit": str(getattr(err, "description", ""))}

@@ -14,8 +14,12 @@ catalog_cli = AppGroup("catalog", help="Import or export the service-item catalo
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_command(path: str) -> None:
     """Load or update the catalog from PATH; a bad file is refused as a whole."""
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except UnicodeDecodeError as exc:
+        click.echo(f"catalog refused: {path}: not UTF-8 text (byte {exc.start})", err=True)
+        sys.exit(1)
     try:
         changes = import_text(text)
     except CatalogError as exc:

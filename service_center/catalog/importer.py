@@ -73,13 +73,33 @@ def _line_map(text: str) -> dict[str, int]:
     return lines
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves an impossible date such as 2027-13-01 as text, so that
+    validation reports it with its path and line instead of the loader crashing."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def _known(value, codes) -> bool:
+    """`value in codes`, false (not a TypeError) for a list or mapping where a code belongs."""
+    return isinstance(value, str) and value in codes
+
+
 def load_text(text: str) -> dict:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader (below)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", exc)
         raise CatalogError([{"path": "$", "line": mark.line + 1 if mark else None,
-                             "message": f"not valid YAML: {getattr(exc, 'problem', exc)}"}]) from exc
+                             "message": f"not valid YAML: {problem}"}]) from exc
     if not isinstance(data, dict):
         raise CatalogError([{"path": "$", "line": 1, "message": "the file must be a mapping"}])
     return data
@@ -185,9 +205,12 @@ def _categories(chk: _Check, rows, path) -> list[dict]:
                 m = HOURS_RE.fullmatch(span) if isinstance(span, str) else None
                 if not m or (m[1], m[2]) >= (m[3], m[4]):
                     chk.fail(f"{p}.appointments.hours[{j}]", 'must look like "09:00-11:30"')
+        active = row.get("active", True)
+        if not isinstance(active, bool):
+            chk.fail(f"{p}.active", "must be true or false")
         out.append({"prefix": prefix, "name": chk.text(row, "name", p),
                     "name_en": chk.text(row, "name_en", p, required=False),
-                    "appointments": appointments})
+                    "appointments": appointments, "active": active is not False})
     return out
 
 
@@ -202,7 +225,7 @@ def _windows(chk: _Check, rows, path, prefixes: set[str]) -> list[dict]:
         seen.add(number)
         cats = chk.seq(row.get("categories"), f"{p}.categories")
         for j, prefix in enumerate(cats):
-            if prefix not in prefixes:
+            if not _known(prefix, prefixes):
                 chk.fail(f"{p}.categories[{j}]", f"unknown queue category {prefix!r}")
         if len(set(map(str, cats))) != len(cats):
             chk.fail(f"{p}.categories", "lists a category twice")
@@ -210,6 +233,116 @@ def _windows(chk: _Check, rows, path, prefixes: set[str]) -> list[dict]:
                     "name_en": chk.text(row, "name_en", p, required=False),
                     "categories": [c for c in cats if isinstance(c, str)]})
     return out
+
+
+def _code_and_name(chk: _Check, row: dict, p: str) -> dict:
+    """A department or a hall: a code, a name and an optional English name."""
+    return {"code": chk.code(row, "code", p), "name": chk.text(row, "name", p),
+            "name_en": chk.text(row, "name_en", p, required=False)}
+
+
+def _fee_item(chk: _Check, row: dict, p: str, dept_codes: set) -> dict:
+    """One fee item (also used by the administrator pages, with the same rules)."""
+    code = chk.code(row, "code", p)
+    dept = row.get("department")
+    if not _known(dept, dept_codes):
+        chk.fail(f"{p}.department", f"unknown department {dept!r}")
+    basis = row.get("basis")
+    item = {"code": code, "name": chk.text(row, "name", p),
+            "name_en": chk.text(row, "name_en", p, required=False), "department": dept,
+            "basis": basis, "unit": None, "quantity": None, "rate_fen": None,
+            "amount_fen": None,
+            "min_fen": chk.money(row, "min", p, required=False),
+            "max_fen": chk.money(row, "max", p, required=False),
+            "legal_basis": chk.text(row, "legal_basis", p, required=False, max_len=2000)}
+    if basis == "fixed":
+        item["amount_fen"] = chk.money(row, "amount", p)
+    elif basis == "per_unit":
+        item["rate_fen"] = chk.money(row, "rate", p)
+        item["unit"] = chk.text(row, "unit", p, max_len=20)
+        item["quantity"] = chk.text(row, "quantity", p, max_len=40)
+    else:
+        chk.fail(f"{p}.basis", "must be fixed or per_unit")
+    if item["min_fen"] is not None and item["max_fen"] is not None \
+            and item["min_fen"] > item["max_fen"]:
+        chk.fail(f"{p}.min", "is more than max")
+    return item
+
+
+def _service_item(chk: _Check, row: dict, p: str, *, dept_codes: set, fee_codes: dict,
+                  prefixes: set) -> dict:
+    """One service item; `fee_codes` maps a fee code to {basis, quantity}."""
+    code = chk.code(row, "code", p)
+    kind = row.get("kind", "licensing")
+    if kind not in KINDS:
+        chk.fail(f"{p}.kind", f"must be one of {', '.join(KINDS)}")
+    lead = row.get("lead_department")
+    if not _known(lead, dept_codes):
+        chk.fail(f"{p}.lead_department", f"unknown department {lead!r}")
+    category = row.get("queue_category")
+    if category is not None and not _known(category, prefixes):
+        chk.fail(f"{p}.queue_category", f"unknown queue category {category!r}")
+    statutory = chk.whole(row, "statutory_days", p, minimum=0, maximum=2000)
+    promised = chk.whole(row, "promised_days", p, minimum=0, maximum=2000)
+    if statutory is not None and promised is not None and promised > statutory:
+        chk.fail(f"{p}.promised_days", "is more than statutory_days")
+    proxy = row.get("proxy_service", False)
+    if not isinstance(proxy, bool):
+        chk.fail(f"{p}.proxy_service", "must be true or false")
+    materials = []
+    for j, m in enumerate(chk.seq(row.get("materials"), f"{p}.materials")):
+        if not isinstance(m, str) or not m.strip():
+            chk.fail(f"{p}.materials[{j}]", "must be a non-empty string")
+        else:
+            materials.append(m.strip())
+    params, names = [], set()
+    for j, raw_param in enumerate(chk.seq(row.get("parameters"), f"{p}.parameters")):
+        pp = f"{p}.parameters[{j}]"
+        prm = chk.mapping(raw_param, pp)
+        name = prm.get("name")
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+            chk.fail(f"{pp}.name", "must be a lower-case identifier")
+        elif name in names:
+            chk.fail(f"{pp}.name", f"duplicate parameter {name}")
+        if isinstance(name, str):
+            names.add(name)
+        ptype = prm.get("type", "decimal")
+        if ptype not in PARAM_TYPES:
+            chk.fail(f"{pp}.type", f"must be one of {', '.join(PARAM_TYPES)}")
+        params.append({"name": name, "label": chk.text(prm, "label", pp), "type": ptype})
+    fees = chk.seq(row.get("fees"), f"{p}.fees")
+    for j, fee in enumerate(fees):
+        if not _known(fee, fee_codes):
+            chk.fail(f"{p}.fees[{j}]", f"unknown fee item {fee!r}")
+        elif fee_codes[fee]["basis"] == "per_unit" and fee_codes[fee]["quantity"] not in names:
+            chk.fail(f"{p}.fees[{j}]",
+                     f"fee {fee} multiplies parameter {fee_codes[fee]['quantity']!r}, "
+                     "which this item does not have")
+    stages = []
+    for j, raw_stage in enumerate(chk.seq(row.get("workflow"), f"{p}.workflow")):
+        sp = f"{p}.workflow[{j}]"
+        stage = chk.mapping(raw_stage, sp)
+        tasks = []
+        raw_tasks = chk.seq(stage.get("tasks"), f"{sp}.tasks")
+        if not raw_tasks:
+            chk.fail(f"{sp}.tasks", "a stage needs at least one task")
+        for k, raw_task in enumerate(raw_tasks):
+            tp = f"{sp}.tasks[{k}]"
+            task = chk.mapping(raw_task, tp)
+            dept = task.get("department")
+            if not _known(dept, dept_codes):
+                chk.fail(f"{tp}.department", f"unknown department {dept!r}")
+            days = chk.whole(task, "days", tp, minimum=1, maximum=2000)
+            tasks.append({"department": dept, "days": days})
+        stages.append({"name": chk.text(stage, "name", sp), "tasks": tasks})
+    return {"code": code, "name": chk.text(row, "name", p),
+            "name_en": chk.text(row, "name_en", p, required=False, max_len=240),
+            "kind": kind, "lead_department": lead, "queue_category": category,
+            "statutory_days": statutory, "promised_days": promised,
+            "proxy_service": bool(proxy) if isinstance(proxy, bool) else False,
+            "legal_basis": chk.text(row, "legal_basis", p, required=False, max_len=2000),
+            "materials": materials, "parameters": params,
+            "fees": [f for f in fees if isinstance(f, str)], "workflow": stages}
 
 
 def validate(data: dict, lines: dict[str, int] | None = None) -> dict:
@@ -236,13 +369,11 @@ def validate(data: dict, lines: dict[str, int] | None = None) -> dict:
     departments, dept_codes = [], set()
     for i, raw in enumerate(chk.seq(data.get("departments"), "departments")):
         p = f"departments[{i}]"
-        row = chk.mapping(raw, p)
-        code = chk.code(row, "code", p)
-        if code in dept_codes:
-            chk.fail(f"{p}.code", f"duplicate department {code}")
-        dept_codes.add(code)
-        departments.append({"code": code, "name": chk.text(row, "name", p),
-                            "name_en": chk.text(row, "name_en", p, required=False)})
+        dept = _code_and_name(chk, chk.mapping(raw, p), p)
+        if dept["code"] in dept_codes:
+            chk.fail(f"{p}.code", f"duplicate department {dept['code']}")
+        dept_codes.add(dept["code"])
+        departments.append(dept)
     model["departments"] = departments
 
     halls = []
@@ -271,112 +402,22 @@ def validate(data: dict, lines: dict[str, int] | None = None) -> dict:
     fee_items, fee_codes = [], {}
     for i, raw in enumerate(chk.seq(data.get("fee_items"), "fee_items")):
         p = f"fee_items[{i}]"
-        row = chk.mapping(raw, p)
-        code = chk.code(row, "code", p)
-        if code in fee_codes:
-            chk.fail(f"{p}.code", f"duplicate fee item {code}")
-        dept = row.get("department")
-        if dept not in dept_codes:
-            chk.fail(f"{p}.department", f"unknown department {dept!r}")
-        basis = row.get("basis")
-        item = {"code": code, "name": chk.text(row, "name", p),
-                "name_en": chk.text(row, "name_en", p, required=False), "department": dept,
-                "basis": basis, "unit": None, "quantity": None, "rate_fen": None,
-                "amount_fen": None,
-                "min_fen": chk.money(row, "min", p, required=False),
-                "max_fen": chk.money(row, "max", p, required=False),
-                "legal_basis": chk.text(row, "legal_basis", p, required=False, max_len=2000)}
-        if basis == "fixed":
-            item["amount_fen"] = chk.money(row, "amount", p)
-        elif basis == "per_unit":
-            item["rate_fen"] = chk.money(row, "rate", p)
-            item["unit"] = chk.text(row, "unit", p, max_len=20)
-            item["quantity"] = chk.text(row, "quantity", p, max_len=40)
-        else:
-            chk.fail(f"{p}.basis", "must be fixed or per_unit")
-        if item["min_fen"] is not None and item["max_fen"] is not None \
-                and item["min_fen"] > item["max_fen"]:
-            chk.fail(f"{p}.min", "is more than max")
-        fee_codes[code] = item
+        item = _fee_item(chk, chk.mapping(raw, p), p, dept_codes)
+        if item["code"] in fee_codes:
+            chk.fail(f"{p}.code", f"duplicate fee item {item['code']}")
+        fee_codes[item["code"]] = item
         fee_items.append(item)
     model["fee_items"] = fee_items
 
     items, item_codes = [], set()
     for i, raw in enumerate(chk.seq(data.get("service_items"), "service_items")):
         p = f"service_items[{i}]"
-        row = chk.mapping(raw, p)
-        code = chk.code(row, "code", p)
-        if code in item_codes:
-            chk.fail(f"{p}.code", f"duplicate service item {code}")
-        item_codes.add(code)
-        kind = row.get("kind", "licensing")
-        if kind not in KINDS:
-            chk.fail(f"{p}.kind", f"must be one of {', '.join(KINDS)}")
-        lead = row.get("lead_department")
-        if lead not in dept_codes:
-            chk.fail(f"{p}.lead_department", f"unknown department {lead!r}")
-        category = row.get("queue_category")
-        if category is not None and category not in all_prefixes:
-            chk.fail(f"{p}.queue_category", f"unknown queue category {category!r}")
-        statutory = chk.whole(row, "statutory_days", p, minimum=0, maximum=2000)
-        promised = chk.whole(row, "promised_days", p, minimum=0, maximum=2000)
-        if statutory is not None and promised is not None and promised > statutory:
-            chk.fail(f"{p}.promised_days", "is more than statutory_days")
-        proxy = row.get("proxy_service", False)
-        if not isinstance(proxy, bool):
-            chk.fail(f"{p}.proxy_service", "must be true or false")
-        materials = []
-        for j, m in enumerate(chk.seq(row.get("materials"), f"{p}.materials")):
-            if not isinstance(m, str) or not m.strip():
-                chk.fail(f"{p}.materials[{j}]", "must be a non-empty string")
-            else:
-                materials.append(m.strip())
-        params, names = [], set()
-        for j, raw_param in enumerate(chk.seq(row.get("parameters"), f"{p}.parameters")):
-            pp = f"{p}.parameters[{j}]"
-            prm = chk.mapping(raw_param, pp)
-            name = prm.get("name")
-            if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
-                chk.fail(f"{pp}.name", "must be a lower-case identifier")
-            names.add(name)
-            ptype = prm.get("type", "decimal")
-            if ptype not in PARAM_TYPES:
-                chk.fail(f"{pp}.type", f"must be one of {', '.join(PARAM_TYPES)}")
-            params.append({"name": name, "label": chk.text(prm, "label", pp), "type": ptype})
-        fees = chk.seq(row.get("fees"), f"{p}.fees")
-        for j, fee in enumerate(fees):
-            if fee not in fee_codes:
-                chk.fail(f"{p}.fees[{j}]", f"unknown fee item {fee!r}")
-            elif fee_codes[fee]["basis"] == "per_unit" and fee_codes[fee]["quantity"] not in names:
-                chk.fail(f"{p}.fees[{j}]",
-                         f"fee {fee} multiplies parameter {fee_codes[fee]['quantity']!r}, "
-                         "which this item does not have")
-        stages = []
-        for j, raw_stage in enumerate(chk.seq(row.get("workflow"), f"{p}.workflow")):
-            sp = f"{p}.workflow[{j}]"
-            stage = chk.mapping(raw_stage, sp)
-            tasks = []
-            raw_tasks = chk.seq(stage.get("tasks"), f"{sp}.tasks")
-            if not raw_tasks:
-                chk.fail(f"{sp}.tasks", "a stage needs at least one task")
-            for k, raw_task in enumerate(raw_tasks):
-                tp = f"{sp}.tasks[{k}]"
-                task = chk.mapping(raw_task, tp)
-                dept = task.get("department")
-                if dept not in dept_codes:
-                    chk.fail(f"{tp}.department", f"unknown department {dept!r}")
-                days = chk.whole(task, "days", tp, minimum=1, maximum=2000)
-                tasks.append({"department": dept, "days": days})
-            stages.append({"name": chk.text(stage, "name", sp), "tasks": tasks})
-        items.append({"code": code, "name": chk.text(row, "name", p),
-                      "name_en": chk.text(row, "name_en", p, required=False, max_len=240),
-                      "kind": kind, "lead_department": lead, "queue_category": category,
-                      "statutory_days": statutory, "promised_days": promised,
-                      "proxy_service": bool(proxy) if isinstance(proxy, bool) else False,
-                      "legal_basis": chk.text(row, "legal_basis", p, required=False,
-                                              max_len=2000),
-                      "materials": materials, "parameters": params,
-                      "fees": [f for f in fees if isinstance(f, str)], "workflow": stages})
+        item = _service_item(chk, chk.mapping(raw, p), p, dept_codes=dept_codes,
+                             fee_codes=fee_codes, prefixes=all_prefixes)
+        if item["code"] in item_codes:
+            chk.fail(f"{p}.code", f"duplicate service item {item['code']}")
+        item_codes.add(item["code"])
+        items.append(item)
     model["service_items"] = items
 
     cal = chk.mapping(data.get("calendar") or {}, "calendar")
@@ -416,6 +457,60 @@ def _set(obj, **values) -> bool:
 
 def _by(model, column, value):
     return db.session.execute(select(model).where(column == value)).scalar_one_or_none()
+
+
+def fee_values(f: dict, depts: dict) -> dict:
+    """A validated fee item's column values; `depts` maps a code to its Department."""
+    return dict(name=f["name"], name_en=f["name_en"], department_id=depts[f["department"]].id,
+                basis=f["basis"], unit=f["unit"], quantity_param=f["quantity"],
+                rate_fen=f["rate_fen"], amount_fen=f["amount_fen"], min_fen=f["min_fen"],
+                max_fen=f["max_fen"], legal_basis=f["legal_basis"])
+
+
+def item_values(s: dict, depts: dict) -> dict:
+    """A validated service item's column values (without its materials, fees and workflow)."""
+    return dict(name=s["name"], name_en=s["name_en"], kind=s["kind"],
+                lead_department_id=depts[s["lead_department"]].id,
+                queue_category=s["queue_category"], statutory_days=s["statutory_days"],
+                promised_days=s["promised_days"], proxy_service=s["proxy_service"],
+                legal_basis=s["legal_basis"], parameters=s["parameters"])
+
+
+def item_children(row: ServiceItem) -> dict:
+    """An item's materials, fee codes and workflow in the file's shape."""
+    return {"materials": [m.name for m in row.materials],
+            "fees": [link.fee_item.code for link in row.fee_links],
+            "workflow": [{"name": st.name,
+                          "tasks": [{"department": t.department.code, "days": t.days}
+                                    for t in st.tasks]} for st in row.stages]}
+
+
+def sync_item_children(row: ServiceItem, s: dict, depts: dict, fees: dict) -> int:
+    """Replace whichever of materials, fees and workflow differ; returns how many did."""
+    current = item_children(row)
+    changed = 0
+    if current["materials"] != s["materials"]:
+        row.materials.clear()
+        db.session.flush()
+        row.materials.extend(Material(position=i, name=name)
+                             for i, name in enumerate(s["materials"]))
+        changed += 1
+    if current["fees"] != s["fees"]:
+        row.fee_links.clear()
+        db.session.flush()
+        row.fee_links.extend(ServiceItemFee(fee_item_id=fees[code].id, position=i)
+                             for i, code in enumerate(s["fees"]))
+        changed += 1
+    if current["workflow"] != s["workflow"]:
+        row.stages.clear()
+        db.session.flush()
+        for i, st in enumerate(s["workflow"]):
+            stage = WorkflowStage(position=i, name=st["name"])
+            stage.tasks.extend(WorkflowTask(position=k, department_id=depts[t["department"]].id,
+                                            days=t["days"]) for k, t in enumerate(st["tasks"]))
+            row.stages.append(stage)
+        changed += 1
+    return changed
 
 
 def apply(model: dict, *, actor=None) -> dict[str, int]:
@@ -466,7 +561,7 @@ def apply(model: dict, *, actor=None) -> dict[str, int]:
                 db.session.add(cat)
                 upsert(cat, True)
             if _set(cat, name=cdata["name"], name_en=cdata["name_en"],
-                    appointments=cdata["appointments"], active=True) and cat.id:
+                    appointments=cdata["appointments"], active=cdata["active"]) and cat.id:
                 upsert(cat, False)
             cats[cdata["prefix"]] = cat
         db.session.flush()
@@ -493,10 +588,7 @@ def apply(model: dict, *, actor=None) -> dict[str, int]:
     fees = {}
     for f in model["fee_items"]:
         row = _by(FeeItem, FeeItem.code, f["code"])
-        values = dict(name=f["name"], name_en=f["name_en"], department_id=depts[f["department"]].id,
-                      basis=f["basis"], unit=f["unit"], quantity_param=f["quantity"],
-                      rate_fen=f["rate_fen"], amount_fen=f["amount_fen"], min_fen=f["min_fen"],
-                      max_fen=f["max_fen"], legal_basis=f["legal_basis"])
+        values = fee_values(f, depts)
         if row is None:
             row = FeeItem(code=f["code"], **values)
             db.session.add(row)
@@ -508,11 +600,7 @@ def apply(model: dict, *, actor=None) -> dict[str, int]:
 
     for s in model["service_items"]:
         row = _by(ServiceItem, ServiceItem.code, s["code"])
-        values = dict(name=s["name"], name_en=s["name_en"], kind=s["kind"],
-                      lead_department_id=depts[s["lead_department"]].id,
-                      queue_category=s["queue_category"], statutory_days=s["statutory_days"],
-                      promised_days=s["promised_days"], proxy_service=s["proxy_service"],
-                      legal_basis=s["legal_basis"], parameters=s["parameters"], active=True)
+        values = dict(item_values(s, depts), active=True)
         if row is None:
             row = ServiceItem(code=s["code"], **values)
             db.session.add(row)
@@ -520,28 +608,7 @@ def apply(model: dict, *, actor=None) -> dict[str, int]:
             upsert(row, True)
         elif _set(row, **values):
             upsert(row, False)
-        if [m.name for m in row.materials] != s["materials"]:
-            row.materials.clear()
-            db.session.flush()
-            row.materials.extend(Material(position=i, name=name)
-                                 for i, name in enumerate(s["materials"]))
-            upsert(row, False)
-        if [link.fee_item.code for link in row.fee_links] != s["fees"]:
-            row.fee_links.clear()
-            db.session.flush()
-            row.fee_links.extend(ServiceItemFee(fee_item_id=fees[code].id, position=i)
-                                 for i, code in enumerate(s["fees"]))
-            upsert(row, False)
-        current = [{"name": st.name, "tasks": [{"department": t.department.code, "days": t.days}
-                                               for t in st.tasks]} for st in row.stages]
-        if current != s["workflow"]:
-            row.stages.clear()
-            db.session.flush()
-            for i, st in enumerate(s["workflow"]):
-                stage = WorkflowStage(position=i, name=st["name"])
-                stage.tasks.extend(WorkflowTask(position=k, department_id=depts[t["department"]].id,
-                                                days=t["days"]) for k, t in enumerate(st["tasks"]))
-                row.stages.append(stage)
+        for _ in range(sync_item_children(row, s, depts, fees)):
             upsert(row, False)
     db.session.flush()
 
@@ -598,6 +665,8 @@ def export_data() -> dict:
                 row["name_en"] = c.name_en
             if c.appointments:
                 row["appointments"] = c.appointments
+            if not c.active:
+                row["active"] = False
             out.append(row)
         return out
 

@@ -16,12 +16,15 @@ from .models import Ticket
 from .services import PRIORITY_REASONS
 
 bp = Blueprint("queue_api", __name__, url_prefix="/api/v1")
+# Ids and window numbers beyond a 32-bit integer cannot exist; without the bound the
+# converter hands 10**20 to the database, which fails (500) instead of answering 404.
+# (written out in each rule below as int(max=2147483647))
 
 
 def _hall_param(body: dict | None = None):
     code = request.args.get("hall")
     if body and body.get("hall") is not None:
-        if not isinstance(body["hall"], str) or len(body["hall"]) > 20:
+        if not isinstance(body["hall"], str) or len(body["hall"]) > 20 or "\x00" in body["hall"]:
             raise ValidationError(_("Some values are not valid."),
                                   details={"hall": _("Must be a hall code.")})
         code = body["hall"]
@@ -37,6 +40,10 @@ def categories():
 @bp.post("/tickets")
 def issue_ticket():
     body = json_body()
+    if body.get("appointment_code") is not None:  # check-in with a booking code
+        from ..appointments.api import check_in_response
+
+        return check_in_response(body)
     hall = _hall_param(body)
     fields = Fields(body)
     category = fields.string("category", required=True, max_len=4)
@@ -50,8 +57,7 @@ def issue_ticket():
                                    priority_reason=reason, phone=phone,
                                    source="kiosk",
                                    actor=current_user if current_user.is_authenticated else None)
-    data = services.ticket_json(issued.ticket, position=issued.position,
-                                wait=issued.estimated_wait_minutes, with_token=True)
+    data = issued.answer
     return jsonify(data), 201
 
 
@@ -86,7 +92,7 @@ def _window(number: int):
     return window
 
 
-@bp.get("/windows/<int:number>")
+@bp.get("/windows/<int(max=2147483647):number>")
 @login_required
 def window_state(number: int):
     window = _window(number)
@@ -100,7 +106,7 @@ def window_state(number: int):
     })
 
 
-@bp.post("/windows/<int:number>/call-next")
+@bp.post("/windows/<int(max=2147483647):number>/call-next")
 @login_required
 def call_next(number: int):
     window = _window(number)
@@ -120,25 +126,25 @@ def _window_action(number: int, action):
     return jsonify(services.window_json(result))
 
 
-@bp.post("/windows/<int:number>/recall")
+@bp.post("/windows/<int(max=2147483647):number>/recall")
 @login_required
 def recall(number: int):
     return _window_action(number, services.recall)
 
 
-@bp.post("/windows/<int:number>/pause")
+@bp.post("/windows/<int(max=2147483647):number>/pause")
 @login_required
 def pause(number: int):
     return _window_action(number, services.pause)
 
 
-@bp.post("/windows/<int:number>/resume")
+@bp.post("/windows/<int(max=2147483647):number>/resume")
 @login_required
 def resume(number: int):
     return _window_action(number, services.resume)
 
 
-@bp.post("/windows/<int:number>/close")
+@bp.post("/windows/<int(max=2147483647):number>/close")
 @login_required
 def close(number: int):
     return _window_action(number, services.close_window)
@@ -159,25 +165,25 @@ def _ticket_action(ticket_id: int, action):
     return jsonify(services.ticket_json(ticket))
 
 
-@bp.post("/tickets/<int:ticket_id>/start")
+@bp.post("/tickets/<int(max=2147483647):ticket_id>/start")
 @login_required
 def start(ticket_id: int):
     return _ticket_action(ticket_id, services.start)
 
 
-@bp.post("/tickets/<int:ticket_id>/complete")
+@bp.post("/tickets/<int(max=2147483647):ticket_id>/complete")
 @login_required
 def complete(ticket_id: int):
     return _ticket_action(ticket_id, services.complete)
 
 
-@bp.post("/tickets/<int:ticket_id>/no-show")
+@bp.post("/tickets/<int(max=2147483647):ticket_id>/no-show")
 @login_required
 def no_show(ticket_id: int):
     return _ticket_action(ticket_id, services.no_show)
 
 
-@bp.post("/tickets/<int:ticket_id>/transfer")
+@bp.post("/tickets/<int(max=2147483647):ticket_id>/transfer")
 @login_required
 def transfer(ticket_id: int):
     body = json_body()

@@ -18,7 +18,7 @@ from ..catalog.models import Hall, QueueCategory, Window, WindowCategory
 from ..catalog.services import category_by_prefix, localized_name, service_day
 from ..db import transactional, utcnow
 from ..errors import Conflict, NotFound, ValidationError
-from ..events import queue_event
+from ..events import queue_callback, queue_event
 from ..extensions import db
 from ..lifecycle import transition_to
 from .models import Ticket, TicketCounter
@@ -64,13 +64,17 @@ class IssuedTicket:
     ticket: Ticket
     position: int
     estimated_wait_minutes: int
+    # the API's answer, serialised inside the transaction so that answering does not
+    # reload the ticket after the commit (a second write-lock round on SQLite)
+    answer: dict | None = None
 
 
 @transactional()
 def issue_ticket(*, hall: Hall, category: str, priority: bool = False,
                  priority_reason: str | None = None, phone: str | None = None,
                  source: str = "kiosk", actor=None) -> IssuedTicket:
-    cat = category_by_prefix(hall, category)
+    # the hall's categories are loaded for the queue_changed event anyway: no extra query
+    cat = next((c for c in hall.categories if c.prefix == category), None)
     if cat is None or not cat.active:
         raise ValidationError(_("Unknown queue category."), code="unknown_category",
                               details={"category": category})
@@ -86,9 +90,13 @@ def issue_ticket(*, hall: Hall, category: str, priority: bool = False,
     record("issued", "ticket", ticket.id, actor=actor, to_state=T.WAITING,
            details={"number": ticket.number, "hall": hall.code, "priority": ticket.priority})
     position = ticket_position(ticket)
-    wait = estimate_wait_minutes(hall, cat, position - 1)
-    _queue_changed(hall)
-    return IssuedTicket(ticket, position, wait)
+    # one look at the service history and the windows serves this ticket's estimate and
+    # the whole hall's (queue_changed)
+    stats = _service_stats([c.id for c in hall.categories if c.active])
+    wait = estimate_wait_minutes(hall, cat, position - 1, stats)
+    _queue_changed(hall, stats)
+    answer = ticket_json(ticket, position=position, wait=wait, with_token=True)
+    return IssuedTicket(ticket, position, wait, answer)
 
 
 # --- reading the queue ---------------------------------------------------------------------
@@ -133,47 +141,117 @@ def waiting_counts(hall: Hall) -> dict[str, int]:
 def average_service_minutes(category: QueueCategory) -> float:
     """Mean minutes from call to completion over the category's last 30 services in
     the past week; the configured default when there is no history yet."""
-    since = utcnow() - timedelta(days=7)
-    rows = db.session.execute(
-        select(Ticket.called_at, Ticket.completed_at)
-        .where(Ticket.category_id == category.id, Ticket.status == T.COMPLETED,
-               Ticket.completed_at >= since, Ticket.called_at.is_not(None))
-        .order_by(Ticket.completed_at.desc()).limit(30)).all()
-    spans = [(done - called).total_seconds() / 60 for called, done in rows
-             if done and called and done >= called]
-    if not spans:
-        return float(current_app.config["DEFAULT_SERVICE_MINUTES"])
-    return max(0.5, sum(spans) / len(spans))
+    return _service_stats([category.id])[category.id][0]
 
 
 def serving_windows(category: QueueCategory) -> tuple[int, int]:
     """(open windows serving the category, all windows serving it)."""
-    rows = db.session.execute(
-        select(Window.status).join(WindowCategory, WindowCategory.window_id == Window.id)
-        .where(WindowCategory.category_id == category.id)).scalars().all()
-    return sum(1 for s in rows if s == WindowStatus.OPEN), len(rows)
+    _, open_count, total = _service_stats([category.id])[category.id]
+    return open_count, total
 
 
-def estimate_wait_minutes(hall: Hall, category: QueueCategory, ahead: int) -> int:
+# --- the inputs of the wait estimates, cached --------------------------------------------------
+# Every ticket issue recomputes the estimates of the whole hall (the queue_changed event), and
+# their inputs change only when a ticket is completed or a window opens, pauses or closes. So
+# they are cached per app: a transaction that makes such a change reads them fresh and clears
+# the cache after its commit (and at once, with a generation number, so that a computation
+# already under way is not stored). The TTL bounds what another process of a scaled-out
+# deployment, or a catalog edit, can leave stale.
+STATS_TTL = timedelta(seconds=10)
+ServiceStats = dict[int, tuple[float, int, int]]
+
+
+def _stats_cache() -> dict:
+    return current_app.extensions.setdefault("queue_service_stats",
+                                             {"generation": 0, "entries": {}})
+
+
+def _forget(cache: dict) -> None:
+    cache["generation"] += 1
+    cache["entries"] = {}
+
+
+def _service_stats_changed() -> None:
+    # this transaction reads them fresh; everybody else once it has committed
+    db.session.info["queue_stats_changed"] = True
+    cache = _stats_cache()
+    _forget(cache)
+    queue_callback(db.session, _forget, cache)
+
+
+def _service_stats(category_ids: list[int]) -> ServiceStats:
+    """For each category: (average service minutes, open windows serving it, all windows
+    serving it)."""
+    fresh_only = db.session.info.get("queue_stats_changed", False)
+    cache = _stats_cache()
+    now = utcnow()
+    stats: ServiceStats = {}
+    missing = []
+    for category_id in category_ids:
+        entry = None if fresh_only else cache["entries"].get(category_id)
+        if entry is not None and abs(now - entry[0]) < STATS_TTL:
+            stats[category_id] = entry[1]
+        else:
+            missing.append(category_id)
+    if missing:
+        generation = cache["generation"]
+        computed = _compute_service_stats(missing)
+        if not fresh_only and cache["generation"] == generation:
+            cache["entries"].update({cid: (now, value) for cid, value in computed.items()})
+        stats.update(computed)
+    return stats
+
+
+def _compute_service_stats(category_ids: list[int]) -> ServiceStats:
+    since = utcnow() - timedelta(days=7)
+    default = float(current_app.config["DEFAULT_SERVICE_MINUTES"])
+    windows: dict[int, list[str]] = {cid: [] for cid in category_ids}
+    for category_id, status in db.session.execute(
+            select(WindowCategory.category_id, Window.status)
+            .join(Window, WindowCategory.window_id == Window.id)
+            .where(WindowCategory.category_id.in_(category_ids))).all():
+        windows[category_id].append(status)
+    stats: ServiceStats = {}
+    for category_id in category_ids:
+        rows = db.session.execute(
+            select(Ticket.called_at, Ticket.completed_at)
+            .where(Ticket.category_id == category_id, Ticket.status == T.COMPLETED,
+                   Ticket.completed_at >= since, Ticket.called_at.is_not(None))
+            .order_by(Ticket.completed_at.desc()).limit(30)).all()
+        spans = [(done - called).total_seconds() / 60 for called, done in rows
+                 if done and called and done >= called]
+        average = max(0.5, sum(spans) / len(spans)) if spans else default
+        statuses = windows[category_id]
+        stats[category_id] = (average, sum(1 for s in statuses if s == WindowStatus.OPEN),
+                              len(statuses))
+    return stats
+
+
+def estimate_wait_minutes(hall: Hall, category: QueueCategory, ahead: int,
+                          stats: ServiceStats | None = None) -> int:
     if ahead <= 0:
         return 0
-    open_count, total = serving_windows(category)
+    if stats is None or category.id not in stats:
+        stats = _service_stats([category.id])
+    average, open_count, total = stats[category.id]
     windows = open_count or max(total, 1)
-    return math.ceil(ahead * average_service_minutes(category) / windows)
+    return math.ceil(ahead * average / windows)
 
 
-def categories_overview(hall: Hall) -> list[dict]:
+def categories_overview(hall: Hall,
+                        stats: ServiceStats | None = None) -> list[dict]:
     counts = waiting_counts(hall)
+    active = [cat for cat in hall.categories if cat.active]
+    if stats is None:
+        stats = _service_stats([cat.id for cat in active if counts.get(cat.prefix, 0) > 0])
     out = []
-    for cat in hall.categories:
-        if not cat.active:
-            continue
+    for cat in active:
         waiting = counts.get(cat.prefix, 0)
         out.append({
             "prefix": cat.prefix,
             "name": localized_name(cat),
             "waiting": waiting,
-            "estimated_wait_minutes": estimate_wait_minutes(hall, cat, waiting),
+            "estimated_wait_minutes": estimate_wait_minutes(hall, cat, waiting, stats),
         })
     return out
 
@@ -184,25 +262,28 @@ def next_candidate(window: Window) -> Ticket | None:
     (3) normal tickets of the first category in its list with anyone waiting."""
     waiting = _waiting_today(window.hall_id)
     order = (Ticket.issued_at, Ticket.id)
-    reserved = db.session.execute(
-        select(Ticket).where(waiting, Ticket.target_window_id == window.id)
-        .order_by(*order).limit(1)).scalar_one_or_none()
+
+    def first(query):
+        # PostgreSQL: lock the candidate and skip one another window is calling right now,
+        # so that windows calling at once take the next tickets instead of colliding on
+        # the same row (which ends in a version conflict and a retry, or a 409 for the
+        # clerk). SQLite ignores this: BEGIN IMMEDIATE already serialises the calls.
+        return db.session.execute(query.order_by(*order).limit(1).with_for_update(
+            skip_locked=True, of=Ticket)).scalar_one_or_none()
+
+    reserved = first(select(Ticket).where(waiting, Ticket.target_window_id == window.id))
     if reserved is not None:
         return reserved
     category_ids = [link.category_id for link in window.category_links]
     if not category_ids:
         return None
     unreserved = and_(waiting, Ticket.target_window_id.is_(None))
-    urgent = db.session.execute(
-        select(Ticket).where(unreserved, Ticket.priority.is_(True),
-                             Ticket.category_id.in_(category_ids))
-        .order_by(*order).limit(1)).scalar_one_or_none()
+    urgent = first(select(Ticket).where(unreserved, Ticket.priority.is_(True),
+                                        Ticket.category_id.in_(category_ids)))
     if urgent is not None:
         return urgent
     for category_id in category_ids:
-        ticket = db.session.execute(
-            select(Ticket).where(unreserved, Ticket.category_id == category_id)
-            .order_by(*order).limit(1)).scalar_one_or_none()
+        ticket = first(select(Ticket).where(unreserved, Ticket.category_id == category_id))
         if ticket is not None:
             return ticket
     return None
@@ -266,8 +347,8 @@ def call_json(ticket: Ticket, window: Window, recall: bool = False) -> dict:
 
 
 # --- live events (queued; sent after commit) -------------------------------------------------
-def _queue_changed(hall: Hall) -> None:
-    overview = categories_overview(hall)
+def _queue_changed(hall: Hall, stats: ServiceStats | None = None) -> None:
+    overview = categories_overview(hall, stats)
     payload = {"waiting": {c["prefix"]: c["waiting"] for c in overview},
                "estimated_wait_minutes": {c["prefix"]: c["estimated_wait_minutes"]
                                           for c in overview}}
@@ -294,10 +375,13 @@ def _called(ticket: Ticket, window: Window, recall: bool) -> None:
 def _set_window_status(window: Window, new: str, actor) -> None:
     if window.status == new:
         return
+    _service_stats_changed()  # open windows divide the waits
     transition_to(window, WINDOW_TRANSITIONS, new, by=actor, entity_type="window")
 
 
 def _ticket_move(ticket: Ticket, new: str, actor, action: str | None = None, **details) -> None:
+    if new == T.COMPLETED:
+        _service_stats_changed()  # a completed service moves the average service time
     transition_to(ticket, TICKET_TRANSITIONS, new, by=actor, entity_type="ticket", action=action,
                   details={"number": ticket.number, **details})
 
@@ -347,6 +431,9 @@ def call_next(*, window: Window, actor) -> Ticket | None:
     _window_changed(window)
     _queue_changed(window.hall)
     _ticket_updated(ticket)
+    from ..notifications.services import after_call_next
+
+    after_call_next(window, ticket)  # ticket_called, ticket_near (outbox rows, sent after commit)
     return ticket
 
 
