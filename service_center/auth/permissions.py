@@ -41,13 +41,54 @@ def _hall_staff(user, hall) -> bool:
     return False
 
 
+# --- cases (approvals): `obj` is the Case, or the CaseTask for a decision -------------------
+def _case_hall_window_staff(user, case) -> bool:
+    return (user.role == "window_staff" and user.window is not None
+            and user.window.hall_id == case.hall_id)
+
+
+def _case_agent(user, case) -> bool:
+    return user.role == "proxy_agent" and case.proxy_agent_id == user.id
+
+
+def _case_manager(user, case) -> bool:
+    return user.role == "manager" and _same_hall(user, case.hall_id)
+
+
+def _case_view(user, case) -> bool:
+    if user.role == "admin" or _case_manager(user, case) or _case_agent(user, case):
+        return True
+    if _case_hall_window_staff(user, case):
+        return True
+    return (user.role == "approver" and user.department_id is not None
+            and any(t.department_id == user.department_id for t in case.tasks))
+
+
+def _task_decide(user, task) -> bool:
+    return (user.role == "approver" and user.department_id is not None
+            and task.department_id == user.department_id)
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     "window.operate": _window_operate,
     "ticket.operate": _ticket_operate,
     "queue.view": _hall_staff,
+    "display.notice": lambda user, hall: (user.role in ("admin", "manager")
+                                          and _hall_staff(user, hall)),
     "catalog.admin": lambda user, obj: user.role == "admin",
     "users.admin": lambda user, obj: user.role == "admin",
     "console.use": lambda user, obj: user.role in WINDOW_ROLES and user.window_id is not None,
+    "case.create": lambda user, obj: user.role == "window_staff" and user.window_id is not None,
+    "case.view": _case_view,
+    "case.supplement": lambda user, case: (_case_hall_window_staff(user, case)
+                                           or _case_agent(user, case)),
+    "case.hand_over": _case_agent,
+    "case.complete": lambda user, case: (_case_hall_window_staff(user, case)
+                                         or _case_agent(user, case)),
+    "case.manage": _case_manager,
+    "task.decide": _task_decide,
+    "tasks.inbox": lambda user, obj: user.role == "approver" and user.department_id is not None,
+    "agent.inbox": lambda user, obj: user.role == "proxy_agent",
 }
 
 

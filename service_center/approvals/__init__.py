@@ -1,0 +1,8 @@
+"""Cases and joint approval: intake at one window, parallel department steps, free proxy
+agents, working-day deadlines, tracking."""
+
+
+def init_app(app) -> None:
+    from . import api
+
+    app.register_blueprint(api.bp)
