@@ -17,9 +17,22 @@ from service_center.catalog import services as catalog_services
 from service_center.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("ONEWINDOW_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get("ONEWINDOW_TEST_PG",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DEMO_PASSWORD = "demo-pass-2026"
 _pg_state: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashes(monkeypatch):
+    """Seeding hashes ~20 passwords per test; scrypt would dominate the suite's time.
+    PBKDF2 with few rounds is still a real hash, checked the same way."""
+    import functools
+
+    from werkzeug.security import generate_password_hash
+
+    monkeypatch.setattr("service_center.auth.models.generate_password_hash",
+                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"))
 
 
 def _pg_reachable() -> str | None:
@@ -57,8 +70,8 @@ def pg_database():
     state = {"url": url, "created": False}
     yield state
     with admin.connect() as conn:
-        conn.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = :n"), {"n": name})
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
 
@@ -95,6 +108,20 @@ def backend(request) -> str:
     return request.param
 
 
+def _dispose(application) -> None:
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    catalog_services.invalidate_cache()
+
+
+def _sqlite(tmp_path):
+    application = make_app(f"sqlite:///{tmp_path / 'test.db'}")
+    with application.app_context():
+        db.create_all()
+    return application
+
+
 @pytest.fixture
 def app(backend, tmp_path, request):
     if backend == "postgresql":
@@ -102,27 +129,17 @@ def app(backend, tmp_path, request):
         application = make_app(state["url"])
         _reset_postgres(application, state)
     else:
-        application = make_app(f"sqlite:///{tmp_path / 'test.db'}")
-        with application.app_context():
-            db.create_all()
+        application = _sqlite(tmp_path)
     yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    catalog_services.invalidate_cache()
+    _dispose(application)
 
 
 @pytest.fixture
 def sqlite_app(tmp_path):
     """For tests that need no second database run (pure pages, unit tests of views)."""
-    application = make_app(f"sqlite:///{tmp_path / 'test.db'}")
-    with application.app_context():
-        db.create_all()
+    application = _sqlite(tmp_path)
     yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    catalog_services.invalidate_cache()
+    _dispose(application)
 
 
 @pytest.fixture

@@ -3,24 +3,17 @@ Alembic migrations, and production refusing the default secret."""
 
 from __future__ import annotations
 
-import functools
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import inspect, select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from service_center import create_app
 from service_center.auth.models import User
 from service_center.extensions import db
 
 from .conftest import make_app, seed_demo_catalog
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashes(monkeypatch):
-    monkeypatch.setattr("service_center.auth.models.generate_password_hash",
-                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"))
 
 
 @pytest.fixture

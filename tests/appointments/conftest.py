@@ -3,21 +3,15 @@ time zone, and small helpers over the API."""
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from werkzeug.security import generate_password_hash
 
-FAST_HASH = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashes(monkeypatch):
-    monkeypatch.setattr("service_center.auth.models.generate_password_hash", FAST_HASH)
 
 
 def local(text: str) -> datetime:

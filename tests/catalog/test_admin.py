@@ -3,7 +3,6 @@ and of staff accounts (each audited), refusals that write nothing, the catalog f
 
 from __future__ import annotations
 
-import functools
 import html as html_lib
 import io
 import re
@@ -11,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from service_center.audit import AuditEvent
 from service_center.auth.models import ApiToken, User
@@ -28,12 +26,8 @@ from service_center.extensions import db
 from tests.conftest import DEMO_PASSWORD, extract_csrf
 
 ROOT = Path(__file__).resolve().parents[2]
-FAST_HASH = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashes(monkeypatch):
-    monkeypatch.setattr("service_center.auth.models.generate_password_hash", FAST_HASH)
 
 
 @pytest.fixture

@@ -3,21 +3,12 @@ background delivery that runs after commit."""
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from werkzeug.security import generate_password_hash
-
-FAST_HASH = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashes(monkeypatch):
-    monkeypatch.setattr("service_center.auth.models.generate_password_hash", FAST_HASH)
 
 
 class Receiver:

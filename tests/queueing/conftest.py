@@ -3,17 +3,7 @@ test; scrypt would make that the slowest part of the suite) and small helpers.""
 
 from __future__ import annotations
 
-import functools
-
 import pytest
-from werkzeug.security import generate_password_hash
-
-FAST_HASH = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashes(monkeypatch):
-    monkeypatch.setattr("service_center.auth.models.generate_password_hash", FAST_HASH)
 
 
 class Queue:
