@@ -17,6 +17,7 @@ from .catalog.importer import import_text
 from .catalog.models import Hall, QueueCategory, Window
 from .catalog.services import center_timezone, service_day
 from .extensions import db
+from .guide.services import seed_demo_guides
 from .queueing.models import Ticket, TicketCounter
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -56,6 +57,8 @@ def seed(*, force: bool = False, history_seed: int = 2026) -> str:
         create_user(username=username, password=DEMO_PASSWORD, role=role, display_name=name,
                     staff_no=staff_no, department=dept, window=window, hall=hall)
         created += 1
+    db.session.commit()
+    seed_demo_guides()
     db.session.commit()
     tickets = _history(random.Random(history_seed))
     db.session.commit()
