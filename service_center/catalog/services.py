@@ -4,6 +4,7 @@ zone and today's service day, the working-day calendar."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -86,6 +87,37 @@ def resolve_hall(code: str | None) -> Hall:
     if hall is None:
         raise NotFound(_("No hall is set up yet; import a catalog first."), code="no_hall")
     return hall
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    id: int
+    prefix: str
+    name: str
+    name_en: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class HallInfo:
+    """A hall and its categories as plain values, cached: the kiosk's ticket issue (the
+    hottest path) reads them on every request, and they change only with the catalog."""
+
+    id: int
+    code: str
+    name: str
+    name_en: str | None
+    categories: tuple[CategoryInfo, ...]
+
+
+def hall_info(code: str | None) -> HallInfo:
+    def load():
+        hall = resolve_hall(code)
+        return HallInfo(hall.id, hall.code, hall.name, hall.name_en, tuple(
+            CategoryInfo(c.id, c.prefix, c.name, c.name_en, bool(c.active))
+            for c in hall.categories))
+
+    return _cached(f"hall:{code or ''}", load)
 
 
 def halls() -> list[Hall]:

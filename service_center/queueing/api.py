@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..apiutil import Fields, json_body
 from ..auth.permissions import authorize, login_required
-from ..catalog.services import resolve_hall, window_by_number
+from ..catalog.services import hall_info, resolve_hall, window_by_number
 from ..errors import NotFound, ValidationError
 from ..extensions import db
 from . import services
@@ -21,20 +21,22 @@ bp = Blueprint("queue_api", __name__, url_prefix="/api/v1")
 # (written out in each rule below as int(max=2147483647))
 
 
-def _hall_param(body: dict | None = None):
+def _hall_param(body: dict | None = None, *, cached: bool = False):
+    """The hall the request names (query or body), or the main hall. `cached` gives the
+    hall's plain values from the catalog cache, for the public hot paths."""
     code = request.args.get("hall")
     if body and body.get("hall") is not None:
         if not isinstance(body["hall"], str) or len(body["hall"]) > 20 or "\x00" in body["hall"]:
             raise ValidationError(_("Some values are not valid."),
                                   details={"hall": _("Must be a hall code.")})
         code = body["hall"]
-    return resolve_hall(code)
+    return hall_info(code) if cached else resolve_hall(code)
 
 
 # --- public ------------------------------------------------------------------------------
 @bp.get("/categories")
 def categories():
-    return jsonify(services.categories_overview(_hall_param()))
+    return jsonify(services.categories_overview(_hall_param(cached=True)))
 
 
 @bp.post("/tickets")
@@ -44,7 +46,7 @@ def issue_ticket():
         from ..appointments.api import check_in_response
 
         return check_in_response(body)
-    hall = _hall_param(body)
+    hall = _hall_param(body, cached=True)
     fields = Fields(body)
     category = fields.string("category", required=True, max_len=4)
     priority = fields.string("priority", choices=("normal", "priority"), default="normal")
