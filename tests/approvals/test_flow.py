@@ -48,6 +48,11 @@ def test_full_joint_flow(cases):
     assert case["status"] == "approved"
     assert case["decision"] == {"department": {"code": "ZJJ", "name": "区住建局"},
                                 "reason": "准予许可"}
+    # issue 5: the certificate is handed over only once the fees are paid
+    assert cases.post(f"/cases/{no}/complete", "clerk3").status_code == 409
+    paid = cases.post(f"/cases/{no}/payments", "clerk3",
+                      {"amount_fen": case["fees"]["total_fen"], "method": "cash"})
+    assert paid.status_code == 201
     assert cases.post(f"/cases/{no}/complete", "clerk3").get_json()["status"] == "completed"
     # every move is in the timeline, with who did it
     events = cases.get(no)["events"]
@@ -201,8 +206,12 @@ def test_warnings_in_the_inbox(cases, client, auth):
         return tasks[0]["warning"]
 
     assert ghj_warning("2026-10-08") == "none"    # Oct 9, 10, 12 left
-    assert ghj_warning("2026-10-09") == "yellow"  # Oct 10, 12 left
+    assert ghj_warning("2026-10-09") == "none"    # Oct 10, 12 left
+    assert ghj_warning("2026-10-10") == "yellow"  # Oct 12 left (Sat Oct 10 is worked)
     assert ghj_warning("2026-10-12") == "yellow"  # the due day itself
+    cases.client.application.config["CASE_WARNING_DAYS"] = 2  # configurable
+    assert ghj_warning("2026-10-09") == "yellow"
+    cases.client.application.config["CASE_WARNING_DAYS"] = 1
     assert ghj_warning("2026-10-13") == "red"
     res = client.get("/api/v1/tasks?warning=red", headers=auth.headers("approver-ghj"))
     assert len(res.get_json()) == 1

@@ -1,0 +1,1 @@
+from tests.fees.conftest import fees, traveller  # noqa: F401
