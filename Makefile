@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app service_center
 PYTHON ?= python3
 
-.PHONY: run test install install-dev vendor translations db system-deps services lint bench clean
+.PHONY: run test install install-dev vendor translations db system-deps services lint security bench clean
 
 run: install db ## install everything, create the schema and the demo center, serve on :5000
 	$(FLASK) serve --host 127.0.0.1 --port 5000
@@ -46,6 +46,10 @@ services:
 
 lint:
 	$(VENV)/bin/ruff check service_center tests bench config.py
+
+security: install-dev ## bandit on the package; pip-audit (skipped without PyPI's advisory data)
+	$(VENV)/bin/bandit -q -r service_center -ll
+	$(PY) -m pytest -q -rs tests/security/test_tools.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance

@@ -38,6 +38,22 @@ class Config:
     API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "12"))
     # Minutes a service takes when a category has no recent history yet.
     DEFAULT_SERVICE_MINUTES = int(os.environ.get("DEFAULT_SERVICE_MINUTES", "5"))
+    # --- sign-in security (README "Security")
+    LOGIN_LOCKOUT_THRESHOLD = int(os.environ.get("LOGIN_LOCKOUT_THRESHOLD", "5"))
+    LOGIN_LOCKOUT_MINUTES = float(os.environ.get("LOGIN_LOCKOUT_MINUTES", "1"))
+    LOGIN_LOCKOUT_MAX_MINUTES = float(os.environ.get("LOGIN_LOCKOUT_MAX_MINUTES", "60"))
+    LOGIN_MAX_FAILURES_PER_HOUR = int(os.environ.get("LOGIN_MAX_FAILURES_PER_HOUR", "100"))
+    LOGIN_MAX_FAILURES_PER_ADDRESS_HOUR = int(
+        os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS_HOUR", "200"))
+    REQUIRE_2FA_ROLES = os.environ.get("REQUIRE_2FA_ROLES", "")  # e.g. "admin,manager"
+    TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "OneWindow")
+    SESSION_IDLE_MINUTES = float(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "12"))
+    PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "12"))
+    PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", "0"))  # 0 = no rotation
+    # Origins allowed to open a Socket.IO connection; empty = the page's own origin only.
+    SOCKETIO_CORS_ORIGINS = [o.strip() for o in
+                             os.environ.get("SOCKETIO_CORS_ORIGINS", "").split(",") if o.strip()]
     DEBUG = False
     TESTING = False
 
@@ -51,6 +67,10 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"
     RATELIMIT_STORAGE_URI = "memory://"
+    # Many tests travel days in time with one signed-in browser; tests/security turns the
+    # session lifetimes back on (their defaults are those of Config).
+    SESSION_IDLE_MINUTES = 0
+    SESSION_MAX_HOURS = 0
 
 
 class ProductionConfig(Config):

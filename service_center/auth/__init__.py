@@ -2,8 +2,9 @@
 
 
 def init_app(app) -> None:
+    from .. import audit
     from ..extensions import login_manager
-    from . import api, services, views
+    from . import api, cli, security, services, views
 
     login_manager.login_view = "auth.login"
     login_manager.user_loader(services.load_user)
@@ -11,3 +12,7 @@ def init_app(app) -> None:
     login_manager.unauthorized_handler(services.unauthorized)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    # idle and absolute session lifetime, forced 2FA enrolment / password change
+    app.before_request(security.guard_request)
+    audit.init_app(app)
+    cli.init_app(app)

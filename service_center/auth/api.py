@@ -31,8 +31,9 @@ def token():
     fields = Fields(json_body())
     username = fields.string("username", required=True, max_len=64)
     password = fields.string("password", required=True, max_len=256)
+    otp = fields.string("otp", max_len=40)  # required when the account has a second factor
     fields.check()
-    user = authenticate(username, password)
+    user = authenticate(username, password, otp=otp)
     raw = issue_token(user)
     db.session.commit()
     return jsonify({"token": raw, "user": user_json(user)})

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,6 +28,15 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     hall_id: Mapped[int | None] = mapped_column(ForeignKey("hall.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # --- sign-in security (auth/security.py)
+    # bumped by logout, password change/reset and deactivation: older sessions end
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column()
+    password_changed_at: Mapped[datetime | None] = mapped_column()
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # no code is accepted twice
+    recovery_codes: Mapped[list[str] | None] = mapped_column(JSON)  # sha256 hashes, unused ones
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     window: Mapped[Window | None] = relationship(lazy="joined", foreign_keys=[window_id])
@@ -35,6 +44,7 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.password_changed_at = utcnow()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -42,6 +52,10 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return bool(self.active)
+
+    @property
+    def has_totp(self) -> bool:
+        return bool(self.totp_secret)
 
 
 class ApiToken(IdMixin, db.Model):
@@ -55,3 +69,20 @@ class ApiToken(IdMixin, db.Model):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginAttempt(IdMixin, db.Model):
+    """One sign-in attempt (page, token or second-factor step), kept for throttling: the
+    counts per account and per address hold across processes."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_username_at", "username", "at"),
+        Index("ix_login_attempt_ip_at", "ip", "at"),
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    username: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    # ok | bad_password | bad_otp | locked | throttled
+    outcome: Mapped[str] = mapped_column(String(16))

@@ -69,6 +69,33 @@ def _task_decide(user, task) -> bool:
             and task.department_id == user.department_id)
 
 
+# --- fees: `obj` is the Case -------------------------------------------------------------------
+def _fees_collect(user, case) -> bool:
+    """Cashiers and window staff collect fees for cases of their own hall."""
+    return (user.role in WINDOW_ROLES and user.window is not None
+            and user.window.hall_id == case.hall_id)
+
+
+def _case_documents(user, case) -> bool:
+    return _case_view(user, case) or _fees_collect(user, case)
+
+
+# --- reports (issue 6): `obj` is the Hall a report covers, None for the whole district -----
+def _reports_view(user, hall) -> bool:
+    if user.role == "admin":
+        return True
+    if user.role != "manager":
+        return False
+    return user.hall_id is None or (hall is not None and getattr(hall, "id", hall) == user.hall_id)
+
+
+def _hall_item_manage(user, item) -> bool:
+    """A rectification or complaint: admin, a district manager, or the manager of its hall."""
+    if user.role == "admin":
+        return True
+    return user.role == "manager" and _same_hall(user, getattr(item, "hall_id", None))
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     "window.operate": _window_operate,
     "ticket.operate": _ticket_operate,
@@ -89,6 +116,18 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "task.decide": _task_decide,
     "tasks.inbox": lambda user, obj: user.role == "approver" and user.department_id is not None,
     "agent.inbox": lambda user, obj: user.role == "proxy_agent",
+    "fees.pay": _fees_collect,
+    "fees.view": _case_documents,
+    "fees.adjust": _case_manager,
+    "fees.reverse": _case_manager,
+    "fees.allocation": lambda user, obj: user.role in ("admin", "manager"),
+    "fees.rules": lambda user, obj: user.role == "admin",
+    "cashier.use": lambda user, obj: user.role in WINDOW_ROLES and user.window_id is not None,
+    "case.documents": _case_documents,
+    "reports.view": _reports_view,
+    "rectification.answer": _hall_item_manage,
+    "complaints.manage": _hall_item_manage,
+    "complaints.file": lambda user, obj: user.role in ("admin", "manager", *WINDOW_ROLES),
 }
 
 

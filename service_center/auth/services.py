@@ -11,16 +11,22 @@ from sqlalchemy import select
 from ..audit import record
 from ..catalog.models import Department, Hall, Window
 from ..db import utcnow
-from ..errors import Unauthorized, ValidationError, error_response
+from ..errors import PermissionDenied, Unauthorized, ValidationError, error_response
 from ..extensions import db
+from . import security
 from .models import ROLES, ApiToken, User
 
 
 def load_user(user_id: str) -> User | None:
+    """The user of a cookie session, unless the session is from an older generation
+    (signed out, password changed, deactivated) or the account is inactive."""
     try:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
+    if user is None or not user.active or not security.session_is_current(user):
+        return None
+    return user
 
 
 def _hash(token: str) -> str:
@@ -48,18 +54,28 @@ def unauthorized():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def authenticate(username: str, password: str) -> User:
-    user = db.session.execute(
-        select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active or not user.check_password(password):
-        # audited in its own transaction so that the refusal is kept
-        db.session.rollback()
-        record("login", "user", user.id if user else None, actor=user, result="denied",
-               details={"username": username[:64]})
-        db.session.commit()
-        raise Unauthorized(_("Wrong username or password."))
-    user.last_login_at = utcnow()
-    record("login", "user", user.id, actor=user)
+def authenticate(username: str, password: str, *, otp: str | None = None) -> User:
+    """Check a sign-in for a bearer token (throttling, lockout, password, and the second
+    factor when the account has one); audits success and refusal alike."""
+    user = security.check_password(username, password)
+    method = "password"
+    if user.has_totp:
+        if not otp:
+            record("login", "user", user.id, actor=user, result="incomplete",
+                   details={"username": username[:64], "reason": "otp_required"})
+            db.session.commit()
+            raise Unauthorized(_("Enter the code from your authenticator app."),
+                               code="otp_required")
+        method = "password+" + security.check_second_factor(user, otp, username)
+    elif security.requires_2fa(user):
+        security._refuse(user, username, "needs_2fa")
+        raise PermissionDenied(_("Your role requires a second factor: sign in on the web "
+                                 "page once to set it up."), code="two_factor_enrolment_required")
+    if security.password_expired(user):
+        security._refuse(user, username, "password_expired")
+        raise PermissionDenied(_("Your password has expired; sign in on the web page to "
+                                 "choose a new one."), code="password_change_required")
+    security.login_succeeded(user, method=method)
     return user
 
 
@@ -162,6 +178,8 @@ def update_user(user: User, *, role: str, display_name: str | None = None,
     changed = {k for k in after if after[k] != before[k]}
     if not active:
         _revoke_tokens(user)
+        if before["active"]:
+            security.bump_generation(user)  # its open sessions end now
     if changed:
         record("user_updated", "user", user.id, actor=actor,
                from_state=f"{before['role']}/{'active' if before['active'] else 'inactive'}",
@@ -178,7 +196,34 @@ def reset_password(user: User, *, password: str, actor=None) -> User:
                               details={"password": _("The password needs at least 8 characters.")})
     user.set_password(password)
     _revoke_tokens(user)
+    security.bump_generation(user)
     record("password_reset", "user", user.id, actor=actor, from_state="old_password",
+           to_state="new_password")
+    return user
+
+
+def change_password(user: User, *, current: str, new: str, confirm: str | None = None) -> User:
+    """A user changes their own password: the current one first (a wrong one counts as a
+    failed sign-in), then the policy; other sessions and every bearer token end. The
+    caller commits and keeps the current session (security.start_session)."""
+    errors: dict = {}
+    if not user.check_password(current or ""):
+        security._refuse(user, user.username, "bad_password", step="change_password")
+        raise ValidationError(_("The password could not be changed."),
+                              details={"current": _("The current password is not right.")})
+    problem = security.password_problem(new, user)
+    if problem:
+        errors["new"] = problem
+    elif confirm is not None and confirm != new:
+        errors["confirm"] = _("The two new passwords differ.")
+    elif user.check_password(new):
+        errors["new"] = _("Choose a password different from the current one.")
+    if errors:
+        raise ValidationError(_("The password could not be changed."), details=errors)
+    user.set_password(new)
+    _revoke_tokens(user)
+    security.bump_generation(user)
+    record("password_changed", "user", user.id, actor=user, from_state="old_password",
            to_state="new_password")
     return user
 
