@@ -21,7 +21,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, delete, event, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    String,
+    bindparam,
+    delete,
+    event,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import utcnow
@@ -154,11 +165,17 @@ def compute_hash(prev_hash: str, fields: dict[str, Any]) -> str:
 _chain = AuditChain.__table__
 
 
+# Built once: every audited write runs both (building them cost more than running them).
+_LOCK_HEAD = update(_chain).where(_chain.c.id == 1).values(last_seq=_chain.c.last_seq) \
+    .returning(_chain.c.last_seq, _chain.c.last_hash)
+_MOVE_HEAD = update(_chain).where(_chain.c.id == 1).values(
+    last_seq=bindparam("seq"), last_hash=bindparam("hash"))
+
+
 def lock_head(connection) -> tuple[int, str]:
     """Take the chain head's lock for this transaction and read it (creating it if needed).
     A write statement first, so that SQLite takes its write lock before reading."""
-    stmt = update(_chain).where(_chain.c.id == 1).values(last_seq=_chain.c.last_seq) \
-        .returning(_chain.c.last_seq, _chain.c.last_hash)
+    stmt = _LOCK_HEAD
     row = connection.execute(stmt).first()
     if row is None:
         if connection.dialect.name == "postgresql":
@@ -192,8 +209,7 @@ def _chain_new_events(session: Session, flush_context, instances) -> None:
         obj.prev_hash = prev
         obj.hash = compute_hash(prev, row_fields(obj))
         prev = obj.hash
-    connection.execute(update(_chain).where(_chain.c.id == 1)
-                       .values(last_seq=seq, last_hash=prev))
+    connection.execute(_MOVE_HEAD, {"seq": seq, "hash": prev})
 
 
 # --- append-only -------------------------------------------------------------------------------

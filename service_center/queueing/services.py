@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass
-from types import SimpleNamespace
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -184,11 +184,13 @@ def ticket_position(ticket: Ticket) -> int:
     window's line; priority tickets go before normal ones of their category."""
     if ticket.status != T.WAITING:
         return 0
-    base = select(func.count(Ticket.id)).where(_waiting_today(ticket.hall_id), Ticket.id != ticket.id)
+    base = select(func.count(Ticket.id)).where(_waiting_today(ticket.hall_id),
+                                               Ticket.id != ticket.id)
     if ticket.target_window_id is not None:
         ahead = base.where(Ticket.target_window_id == ticket.target_window_id, _earlier(ticket))
     else:
-        same_line = and_(Ticket.category_id == ticket.category_id, Ticket.target_window_id.is_(None))
+        same_line = and_(Ticket.category_id == ticket.category_id,
+                         Ticket.target_window_id.is_(None))
         if ticket.priority:
             ahead = base.where(same_line, Ticket.priority.is_(True), _earlier(ticket))
         else:
@@ -672,7 +674,8 @@ def cancel_by_applicant(*, ticket: Ticket) -> Ticket:
 def ticket_by_token(token: str) -> Ticket:
     ticket = None
     if token and len(token) <= 64:
-        ticket = db.session.execute(select(Ticket).where(Ticket.token == token)).scalar_one_or_none()
+        ticket = db.session.execute(
+            select(Ticket).where(Ticket.token == token)).scalar_one_or_none()
     if ticket is None:
         raise NotFound(_("No such ticket."))
     return ticket
