@@ -33,12 +33,18 @@ def queue_callback(session: Session, fn, *args, **kwargs) -> None:
     session.info.setdefault("outbox", []).append((fn, args, kwargs))
 
 
+# Functions that send a LiveEvent in place of the default emit (the live layer adds its
+# per-room sequence number there); each takes the event and returns True when it sent it.
+emit_hooks: list = []
+
+
 def _emit(item) -> None:
     from .extensions import socketio
 
     try:
         if isinstance(item, LiveEvent):
-            socketio.emit(item.name, item.payload, to=item.room, namespace=item.namespace)
+            if not any(hook(item) for hook in emit_hooks):
+                socketio.emit(item.name, item.payload, to=item.room, namespace=item.namespace)
         else:
             fn, args, kwargs = item
             fn(*args, **kwargs)
