@@ -3,6 +3,8 @@ agents, working-day deadlines, tracking."""
 
 
 def init_app(app) -> None:
-    from . import api
+    from . import api, views
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.calendar_bp)

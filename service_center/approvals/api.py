@@ -69,8 +69,13 @@ def _track_limit() -> str:
     return current_app.config.get("TRACK_RATE_LIMIT", "10 per minute")
 
 
+# one budget of failures per address, shared by this endpoint and the /track page
+track_limit = limiter.shared_limit(_track_limit, scope="track",
+                                   deduct_when=lambda response: response.status_code == 404)
+
+
 @bp.get("/track/<tracking_no>")
-@limiter.limit(_track_limit, deduct_when=lambda response: response.status_code == 404)
+@track_limit
 def track(tracking_no: str):
     case = services.track(tracking_no, request.args.get("code"))
     return jsonify(services.track_json(case))
@@ -87,7 +92,7 @@ def _case(tracking_no: str, permission: str = "case.view"):
     return case
 
 
-def _applicant(fields: Fields) -> services.Applicant | None:
+def applicant_fields(fields: Fields) -> services.Applicant | None:
     raw = fields.data.get("applicant")
     if not isinstance(raw, dict):
         fields.errors["applicant"] = _("This field is required.")
@@ -115,17 +120,21 @@ def create_case():
     body = json_body()
     fields = Fields(body)
     item_code = fields.string("service_item", required=True, max_len=40)
-    applicant = _applicant(fields)
+    applicant = applicant_fields(fields)
     ticket_id = fields.integer("ticket_id", minimum=1, maximum=2**31)
     reason = fields.string("reason", max_len=2000)
     refuse = body.get("refuse", False)
     if not isinstance(refuse, bool):
         fields.errors["refuse"] = _("Must be true or false.")
+    proxy_requested = body.get("proxy_requested", False)
+    if not isinstance(proxy_requested, bool):
+        fields.errors["proxy_requested"] = _("Must be true or false.")
     fields.check()
     created = services.create_case(
         item_code=item_code, applicant=applicant, params=body.get("params", {}),
         materials_received=body.get("materials_received", []), ticket_id=ticket_id,
-        refuse=refuse, refusal_reason=reason, actor=current_user)
+        refuse=refuse, refusal_reason=reason, proxy_requested=proxy_requested,
+        actor=current_user)
     return jsonify({**services.case_json(created.case, events=False),
                     "query_code": created.query_code}), 201
 

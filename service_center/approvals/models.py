@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -68,6 +68,9 @@ class Case(IdMixin, TimestampMixin, db.Model):
     decided_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     proxy_agent_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    # the applicant asked at intake for a free proxy agent; managers see it when assigning
+    proxy_requested: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
 
     approved_at: Mapped[datetime | None] = mapped_column()
     rejected_at: Mapped[datetime | None] = mapped_column()

@@ -28,6 +28,7 @@ from ..db import transactional, utcnow
 from ..errors import Conflict, NotFound, ValidationError
 from ..events import queue_event
 from ..extensions import db
+from ..fees import services as fee_services
 from ..lifecycle import transition_to
 from ..money import parse_decimal
 from ..queueing.models import Ticket
@@ -293,7 +294,8 @@ def _check_materials(item: ServiceItem, names: Any, field: str = "materials_rece
 @transactional()
 def create_case(*, item_code: str, applicant: Applicant, params: Any,
                 materials_received: Any, actor, ticket_id: int | None = None,
-                refuse: bool = False, refusal_reason: str | None = None) -> CreatedCase:
+                refuse: bool = False, refusal_reason: str | None = None,
+                proxy_requested: bool = False) -> CreatedCase:
     item = db.session.execute(select(ServiceItem).where(
         ServiceItem.code == item_code)).unique().scalar_one_or_none()
     if item is None or not item.active:
@@ -312,6 +314,9 @@ def create_case(*, item_code: str, applicant: Applicant, params: Any,
     if refuse and not refusal_reason:
         raise ValidationError(_("Some values are not valid."),
                               details={"reason": _("Give the reason for refusing intake.")})
+    if proxy_requested and not item.proxy_service:
+        raise ValidationError(_("Some values are not valid."), code="no_proxy_service",
+                              details={"proxy_requested": _("This item has no proxy service.")})
     assess_fees(item, clean)  # refuses parameters the fees need but lack
 
     day = service_day()
@@ -331,7 +336,8 @@ def create_case(*, item_code: str, applicant: Applicant, params: Any,
                 params=clean, materials_received=received, missing_materials=missing,
                 status=C.AWAITING_MATERIALS if status == C.IN_PROGRESS else status,
                 suspended=True, registered_at=utcnow(), refusal_reason=refusal_reason,
-                refused_at=utcnow() if refuse else None)
+                refused_at=utcnow() if refuse else None,
+                proxy_requested=bool(proxy_requested) and not refuse)
     # every task of every stage exists from the start, pending until its stage opens
     with db.session.no_autoflush:
         for stage_position, template in enumerate(item.stages, start=1):
@@ -348,7 +354,8 @@ def create_case(*, item_code: str, applicant: Applicant, params: Any,
     record("refused" if refuse else "registered", "case", case.id, actor=actor,
            to_state=case.status,
            details={"tracking_no": tracking_no, "service_item": item.code,
-                    "missing_materials": missing, "reason": refusal_reason})
+                    "missing_materials": missing, "reason": refusal_reason,
+                    "proxy_requested": case.proxy_requested})
     if status == C.IN_PROGRESS:
         _accept(case, day, actor)
     _changed(case)
@@ -368,6 +375,7 @@ def _accept(case: Case, day: date, actor) -> None:
     case.deadline_provisional = provisional_p or provisional_s
     case.suspended = False
     case.missing_materials = []
+    fee_services.assess_case(case, actor)  # the combined assessment, stored once (issue 5)
     if not _open_next_stage(case, day, actor):
         _move_case(case, C.APPROVED, actor)
 
@@ -415,6 +423,7 @@ def decide(*, case: Case, task: CaseTask, decision: str, opinion: str | None,
         if all(t.status == T.APPROVED for t in stage.tasks):
             _move_stage(stage, S.APPROVED, actor)
             if not _open_next_stage(case, today, actor):
+                fee_services.require_paid(case, "before_decision")
                 case.decision_reason = opinion
                 case.decided_department_id = task.department_id
                 _move_case(case, C.APPROVED, actor, department=task.department.code)
@@ -643,6 +652,8 @@ def hand_over(*, case: Case, from_department: str, to_department: str, note: str
 def complete(*, case: Case, actor, version: int | None = None) -> Case:
     """The decision (approval or rejection) was handed to the applicant."""
     check_version(case, version)
+    if case.status == C.APPROVED:
+        fee_services.require_paid(case, "before_handover")
     _move_case(case, C.COMPLETED, actor)
     _touch(case)
     db.session.flush()
@@ -696,6 +707,56 @@ def agent_cases(*, agent_id: int, include_closed: bool = False) -> list[Case]:
     cases = list(db.session.execute(stmt.limit(500)).unique().scalars())
     return sorted(cases, key=lambda c: (_URGENCY[case_warning(c)],
                                         c.promised_deadline or date.max, c.id))
+
+
+def list_cases(*, hall_id: int | None = None, status: str | None = None,
+               warning: str | None = None, q: str | None = None,
+               proxy_requested: bool = False, limit: int = 300) -> list[Case]:
+    """Cases for the managers' list, newest first; `hall_id` scopes a hall's manager."""
+    stmt = select(Case)
+    if hall_id is not None:
+        stmt = stmt.where(Case.hall_id == hall_id)
+    if status:
+        stmt = stmt.where(Case.status == status)
+    if proxy_requested:
+        stmt = stmt.where(Case.proxy_requested.is_(True), Case.proxy_agent_id.is_(None))
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Case.tracking_no.ilike(like), Case.applicant_name.ilike(like),
+                              Case.applicant_organization.ilike(like)))
+    stmt = stmt.order_by(Case.registered_at.desc(), Case.id.desc()).limit(limit)
+    cases = list(db.session.execute(stmt).unique().scalars())
+    if warning:
+        cases = [c for c in cases if case_warning(c) == warning]
+    return cases
+
+
+def intake_items(q: str | None = None) -> list[ServiceItem]:
+    """Active catalog items for the intake window's search (code, name, English name)."""
+    stmt = select(ServiceItem).where(ServiceItem.active.is_(True))
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(ServiceItem.code.ilike(like), ServiceItem.name.ilike(like),
+                              ServiceItem.name_en.ilike(like)))
+    return list(db.session.execute(stmt.order_by(ServiceItem.code).limit(100)).unique()
+                .scalars())
+
+
+def get_item(code: str | None) -> ServiceItem:
+    item = None
+    if code:
+        item = db.session.execute(select(ServiceItem).where(
+            ServiceItem.code == code[:40])).unique().scalar_one_or_none()
+    if item is None or not item.active:
+        raise NotFound(_("Unknown service item."), code="unknown_service_item")
+    return item
+
+
+def proxy_agents() -> list[User]:
+    """Active proxy agents, for a manager's assignment."""
+    return list(db.session.execute(
+        select(User).where(User.role == "proxy_agent", User.active.is_(True))
+        .order_by(User.username)).unique().scalars())
 
 
 def timeline(case: Case) -> list[AuditEvent]:
@@ -757,10 +818,7 @@ def task_json(task: CaseTask) -> dict:
 
 
 def _fees_json(case: Case) -> dict | None:
-    try:
-        return case_fees(case)
-    except ValidationError:  # the catalog changed since intake
-        return None
+    return fee_services.case_fees_json(case)  # the stored assessment (fees domain)
 
 
 def case_json(case: Case, *, events: bool = True) -> dict:
@@ -799,6 +857,7 @@ def case_json(case: Case, *, events: bool = True) -> dict:
                      if case.decided_department is not None else None),
         "proxy_agent": ({"username": agent.username, "name": agent.display_name,
                          "phone": agent.phone} if agent else None),
+        "proxy_requested": case.proxy_requested,
         "stages": [{"id": s.id, "position": s.position, "name": s.name, "status": s.status,
                     "opened_on": iso_date(s.opened_on),
                     "tasks": [task_json(t) for t in s.tasks]} for s in case.stages],
@@ -822,7 +881,6 @@ def case_json(case: Case, *, events: bool = True) -> dict:
 def track_json(case: Case) -> dict:
     """What the applicant sees: progress, no staff names, personal data masked."""
     agent = case.proxy_agent
-    fees = _fees_json(case)
     return {
         "tracking_no": case.tracking_no,
         "service_item": localized_name(case.service_item),
@@ -844,8 +902,17 @@ def track_json(case: Case) -> dict:
                                if t.status in (T.APPROVED, T.REJECTED) else None}
                               for t in s.tasks]} for s in case.stages],
         "proxy_agent": {"name": agent.display_name, "phone": agent.phone} if agent else None,
-        # payments belong to the fees domain; until it lands nothing is recorded as paid
-        "fees": {"total_fen": fees["total_fen"] if fees else None, "paid": False},
+        "registered_at": iso(case.registered_at),
+        "decided_at": iso(case.approved_at or case.rejected_at),
+        "completed_at": iso(case.completed_at),
+        "hall": localized_name(case.hall),
+        "supplements": [{"asked_on": iso_date(s.started_on), "reason": s.reason,
+                         "received_on": iso_date(s.ended_on)}
+                        for s in case.suspensions if s.kind == SuspensionKind.SUPPLEMENT],
+        "paused": [{"kind": s.kind, "since": iso_date(s.started_on),
+                    "until": iso_date(s.ended_on)}
+                   for s in case.suspensions if s.kind != SuspensionKind.SUPPLEMENT],
+        "fees": fee_services.track_fees_json(case),
     }
 
 

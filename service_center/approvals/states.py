@@ -76,9 +76,10 @@ TERMINAL_CASE = frozenset(s for s, following in CASE_TRANSITIONS.items() if not 
 DECISIONS = ("approve", "reject", "supplement")
 MANAGER_SUSPENSION_KINDS = tuple(k.value for k in SuspensionKind if k != SuspensionKind.SUPPLEMENT)
 
-# A deadline shows a yellow warning when this many working days or fewer remain,
-# red once it has passed. Overridable with the app config CASE_WARNING_DAYS.
-WARNING_WORKING_DAYS = 2
+# A deadline shows a yellow warning when this many working days or fewer remain
+# (issue 4: one working day or less), red once it has passed. Overridable with the app
+# config CASE_WARNING_DAYS.
+WARNING_WORKING_DAYS = 1
 # Extension of the statutory limit, once per case (行政许可法 Arts. 42-43).
 EXTENSION_DAYS_SINGLE = 10
 EXTENSION_DAYS_JOINT = 15
