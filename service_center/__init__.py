@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 
 import config as config_module
 
@@ -53,9 +53,24 @@ def create_app(config: str | dict | None = None) -> Flask:
 
     errors.register_error_handlers(app)
 
-    from . import auth, catalog, live, queueing, web
+    from . import (
+        appointments,
+        approvals,
+        auth,
+        catalog,
+        documents,
+        fees,
+        guide,
+        live,
+        notifications,
+        openapi,
+        queueing,
+        reports,
+        web,
+    )
 
-    for domain in (auth, catalog, queueing, live, web):
+    for domain in (auth, catalog, queueing, approvals, live, web, openapi, appointments,
+                   notifications, guide, fees, documents, reports):
         domain.init_app(app)
 
     _install_request_hooks(app)
@@ -95,6 +110,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _select_locale():
+    if not has_request_context():  # the command line: messages in the default locale
+        return None
     wanted = request.args.get("lang") or session.get("lang")
     if wanted in ("zh_CN", "en"):
         return wanted
@@ -141,6 +158,7 @@ def _install_request_hooks(app: Flask) -> None:
                                     else "; frame-ancestors 'self'"))
         return response
 
-    for bp_name in ("queue_api", "auth_api", "catalog_api", "live_api"):
+    for bp_name in ("queue_api", "auth_api", "catalog_api", "live_api", "approvals_api",
+                    "appointments_api", "fees_api", "documents_api", "reports_api"):
         if bp_name in app.blueprints:
             csrf.exempt(app.blueprints[bp_name])

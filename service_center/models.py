@@ -1,7 +1,16 @@
 """Imports every table so that metadata (and Alembic) sees the whole schema."""
 
-from .audit import AuditEvent  # noqa: F401
-from .auth.models import ApiToken, User  # noqa: F401
+from .appointments.models import Appointment, AppointmentSlot  # noqa: F401
+from .approvals.models import (  # noqa: F401
+    Case,
+    CaseCounter,
+    CaseStage,
+    CaseTask,
+    Handover,
+    Suspension,
+)
+from .audit import AuditChain, AuditEvent  # noqa: F401
+from .auth.models import ApiToken, LoginAttempt, User  # noqa: F401
 from .catalog.models import (  # noqa: F401
     CalendarOverride,
     CalendarYear,
@@ -18,4 +27,30 @@ from .catalog.models import (  # noqa: F401
     WorkflowStage,
     WorkflowTask,
 )
+from .fees.models import (  # noqa: F401
+    FeeAdjustment,
+    FeeAllocation,
+    FeeAssessment,
+    FeeDueRule,
+    FeeLine,
+    FeePayment,
+)
+from .guide.models import (  # noqa: F401
+    Guide,
+    GuideChange,
+    GuideFile,
+    GuideMaterial,
+    GuideTopic,
+    GuideTopicItem,
+)
+from .live.models import HallNotice  # noqa: F401
+from .notifications.models import Notification, NotificationAttempt  # noqa: F401
 from .queueing.models import Ticket, TicketCounter  # noqa: F401
+from .reports.models import (  # noqa: F401
+    Complaint,
+    Rating,
+    Rectification,
+    SummarizedDay,
+    TicketDaySummary,
+    WaitDayHistogram,
+)

@@ -49,4 +49,5 @@ def init_app(app) -> None:
 
         locale = get_locale()
         return {"localized_name": localized_name, "format_fen": format_fen,
-                "current_lang": str(locale) if locale else "zh_CN"}
+                # Babel expands zh_CN to zh_Hans_CN: templates compare with the codes we use
+                "current_lang": "en" if locale and locale.language == "en" else "zh_CN"}
