@@ -3,6 +3,7 @@ JSON at /api/v1/openapi.json (CONTRACT.md "REST API")."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,22 @@ SPEC_PATH = Path(__file__).with_name("openapi.yaml")
 bp = Blueprint("openapi_api", __name__, url_prefix="/api/v1")
 
 
+# Parsing the YAML is the slowest step of create_app (pure-Python PyYAML): parse once per
+# process and file version, with libyaml's loader where PyYAML was built with it.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_parsed: dict[tuple[str, float], dict[str, Any]] = {}
+
+
 def load_spec(path: Path = SPEC_PATH) -> dict[str, Any]:
     """The description as a plain dict (read once at start-up; a broken file stops the app)."""
-    with path.open(encoding="utf-8") as handle:
-        spec = yaml.safe_load(handle)
-    if not isinstance(spec, dict) or not str(spec.get("openapi", "")).startswith("3.1"):
-        raise RuntimeError(f"{path} is not an OpenAPI 3.1 document")
-    return spec
+    key = (str(path), path.stat().st_mtime)
+    if key not in _parsed:
+        with path.open(encoding="utf-8") as handle:
+            spec = yaml.load(handle, Loader=_LOADER)  # noqa: S506 - a safe loader
+        if not isinstance(spec, dict) or not str(spec.get("openapi", "")).startswith("3.1"):
+            raise RuntimeError(f"{path} is not an OpenAPI 3.1 document")
+        _parsed[key] = spec
+    return copy.deepcopy(_parsed[key])
 
 
 @bp.get("/openapi.json")

@@ -36,12 +36,13 @@ def health():
 
 
 def init_app(app) -> None:
-    from . import cli
+    from . import cli, labels
     from .catalog.services import localized_name
     from .money import format_fen
 
     app.register_blueprint(bp)
     cli.init_app(app)
+    labels.init_app(app)
 
     @app.context_processor
     def _globals():

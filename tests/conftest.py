@@ -5,8 +5,11 @@ reachable, unless ONEWINDOW_REQUIRE_PG=1 (CI), where they fail instead."""
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,24 +59,88 @@ def _skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
+def _admin_engine():
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@contextmanager
+def _fast_hashes():
+    """The same cheap hashing as the autouse fixture, for session-scoped set-up."""
+    import functools
+
+    from werkzeug.security import generate_password_hash
+
+    import service_center.auth.models as models
+
+    original = models.generate_password_hash
+    models.generate_password_hash = functools.partial(generate_password_hash,
+                                                      method="pbkdf2:sha256:1000")
+    try:
+        yield
+    finally:
+        models.generate_password_hash = original
+
+
 @pytest.fixture(scope="session")
 def pg_database():
-    """A scratch database for this test session, dropped at the end."""
+    """Per test session: two template databases (the schema; the schema with the demo
+    catalog and staff) and the name of the database each test gets as a fresh copy of
+    one of them (CREATE DATABASE … TEMPLATE: far quicker than truncating and seeding)."""
     reason = _pg_reachable()
     if reason:
         _skip_or_fail(reason)
-    name = f"onewindow_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    base = f"onewindow_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    names = {"schema": f"{base}_schema", "seeded": f"{base}_seeded", "test": base}
+    admin = _admin_engine()
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    state = {"url": url, "created": False}
+        for key in ("schema", "seeded"):
+            conn.execute(text(f'CREATE DATABASE "{names[key]}"'))
+    for key in ("schema", "seeded"):
+        template_app = make_app(_pg_url(names[key]))
+        with template_app.app_context():
+            db.create_all()
+        if key == "seeded":
+            with _fast_hashes():
+                seed_demo_catalog(template_app)
+        _dispose(template_app)
+    state = {"names": names, "url": _pg_url(base), "admin": admin}
     yield state
     with admin.connect() as conn:
-        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE datname = :n"), {"n": name})
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        for name in names.values():
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+def _fresh_postgres(state, template: str) -> str:
+    with state["admin"].connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{state["names"]["test"]}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{state["names"]["test"]}" '
+                          f'TEMPLATE "{state["names"][template]}"'))
+    return state["url"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory):
+    """The SQLite counterparts: schema.db and seeded.db, copied for each test."""
+    folder = tmp_path_factory.mktemp("sqlite-templates")
+    paths = {"schema": folder / "schema.db", "seeded": folder / "seeded.db"}
+    for key, path in paths.items():
+        template_app = make_app(f"sqlite:///{path}")
+        with template_app.app_context():
+            db.create_all()
+        if key == "seeded":
+            with _fast_hashes():
+                seed_demo_catalog(template_app)
+        _dispose(template_app)
+        # fold the write-ahead log into the file, so that copying the file copies it all
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+    return paths
 
 
 def make_app(db_url: str, **extra):
@@ -91,18 +158,6 @@ def make_app(db_url: str, **extra):
     return app
 
 
-def _reset_postgres(app, state) -> None:
-    with app.app_context():
-        if not state["created"]:
-            db.drop_all()
-            db.create_all()
-            state["created"] = True
-        else:
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            db.session.commit()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def backend(request) -> str:
     return request.param
@@ -115,29 +170,35 @@ def _dispose(application) -> None:
     catalog_services.invalidate_cache()
 
 
-def _sqlite(tmp_path):
-    application = make_app(f"sqlite:///{tmp_path / 'test.db'}")
-    with application.app_context():
-        db.create_all()
-    return application
+def _sqlite(tmp_path, templates, template: str = "schema"):
+    target = tmp_path / "test.db"
+    shutil.copyfile(templates[template], target)
+    return make_app(f"sqlite:///{target}")
+
+
+def _wants_seed(request) -> bool:
+    return any(name in request.fixturenames for name in ("seeded", "live_server"))
 
 
 @pytest.fixture
 def app(backend, tmp_path, request):
+    """The app on a fresh database; already holding the demo catalog and staff when the
+    test also asks for `seeded` (both databases are cloned from session templates)."""
+    template = "seeded" if _wants_seed(request) else "schema"
     if backend == "postgresql":
         state = request.getfixturevalue("pg_database")
-        application = make_app(state["url"])
-        _reset_postgres(application, state)
+        application = make_app(_fresh_postgres(state, template))
     else:
-        application = _sqlite(tmp_path)
+        application = _sqlite(tmp_path, request.getfixturevalue("sqlite_templates"), template)
+    application.config["ONEWINDOW_TEST_SEEDED"] = template == "seeded"
     yield application
     _dispose(application)
 
 
 @pytest.fixture
-def sqlite_app(tmp_path):
+def sqlite_app(tmp_path, sqlite_templates):
     """For tests that need no second database run (pure pages, unit tests of views)."""
-    application = _sqlite(tmp_path)
+    application = _sqlite(tmp_path, sqlite_templates)
     yield application
     _dispose(application)
 
@@ -176,7 +237,8 @@ def seed_demo_catalog(app, *, history: bool = False) -> None:
 
 @pytest.fixture
 def seeded(app):
-    seed_demo_catalog(app)
+    if not app.config.get("ONEWINDOW_TEST_SEEDED"):
+        seed_demo_catalog(app)
     return app
 
 

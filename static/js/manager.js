@@ -68,7 +68,7 @@
     set("kpi-avgwait", minutes(d.today.avg_wait_seconds));
     set("kpi-p90", minutes(d.today.p90_wait_seconds));
     set("kpi-satisfaction", pct(d.today.satisfaction_rate));
-    set("dash-updated", new Date().toLocaleTimeString());
+    set("dash-updated", new Date().toLocaleTimeString(document.documentElement.lang || "zh-CN", { hour12: false }));
   }
 
   function load() {

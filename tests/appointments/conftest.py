@@ -12,8 +12,6 @@ import time_machine
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-
-
 def local(text: str) -> datetime:
     """'2026-09-22 09:00' in the center's time zone."""
     return datetime.fromisoformat(text).replace(tzinfo=TZ)
