@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
+import time_machine
 from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate as validate_spec
 
 from service_center.openapi import load_spec
+from tests.approvals.conftest import APPROVER, JS_MATERIALS, Cases, at
+from tests.fees.conftest import JS_1200_TOTAL, fees, traveller  # noqa: F401
 
 API = "/api/v1"
 SPEC = load_spec()
@@ -108,18 +111,82 @@ def test_staff_operations_need_a_bearer_token_and_document_401():
     assert SPEC["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
+def _body_schema(method: str, path: str) -> dict:
+    return _resolve(operation(method, path)["requestBody"]["content"]["application/json"]
+                    ["schema"])
+
+
+def _enum(schema: dict) -> set:
+    return set(_resolve(schema)["enum"]) - {None}
+
+
 def test_request_schemas_follow_what_the_views_validate():
-    ticket = _resolve(operation("post", "/tickets")["requestBody"]["content"]
-                      ["application/json"]["schema"])
+    issue = _body_schema("post", "/tickets")
+    assert [ref["$ref"].rsplit("/", 1)[1] for ref in issue["anyOf"]] == \
+        ["TicketRequest", "CheckInRequest"]
+    ticket = SPEC["components"]["schemas"]["TicketRequest"]
     assert ticket["required"] == ["category"]
     assert ticket["properties"]["category"]["maxLength"] == 4
     from service_center.queueing.services import PRIORITY_REASONS
 
     assert set(ticket["properties"]["priority_reason"]["enum"]) - {None} == \
         set(PRIORITY_REASONS)
-    token = _resolve(operation("post", "/auth/token")["requestBody"]["content"]
-                     ["application/json"]["schema"])
+    token = _body_schema("post", "/auth/token")
     assert set(token["required"]) == {"username", "password"}
+
+
+def test_case_and_fee_schemas_follow_the_code():
+    """Enumerations and limits that the views and services define, as documented."""
+    from service_center.approvals.states import (
+        DECISIONS,
+        MANAGER_SUSPENSION_KINDS,
+        CaseStatus,
+        SuspensionKind,
+        TaskStatus,
+    )
+    from service_center.calendar import MAX_DAYS
+    from service_center.documents.assemble import KINDS
+    from service_center.fees.states import FEE_DUE_CHOICES, MAX_AMOUNT_FEN, METHODS
+    from service_center.live.voice import LANGS
+
+    schemas = SPEC["components"]["schemas"]
+    case = _body_schema("post", "/cases")
+    assert set(case["required"]) == {"service_item", "applicant"}
+    assert case["properties"]["proxy_requested"]["type"] == "boolean"
+    assert set(_resolve(case["properties"]["applicant"])["required"]) == {"name", "phone"}
+    decision = _body_schema("post", "/cases/{tracking_no}/tasks/{task_id}/decision")
+    assert _enum(decision["properties"]["decision"]) == set(DECISIONS)
+    assert _resolve(decision["properties"]["version"])["minimum"] == 1
+    suspend = _body_schema("post", "/cases/{tracking_no}/suspend")
+    assert _enum(suspend["properties"]["kind"]) == set(MANAGER_SUSPENSION_KINDS)
+    assert _enum(schemas["CaseStatus"]) == {s.value for s in CaseStatus}
+    assert _enum(schemas["TaskStatus"]) == {s.value for s in TaskStatus}
+    kinds = schemas["Case"]["properties"]["suspensions"]["items"]["properties"]["kind"]
+    assert _enum(kinds) == {s.value for s in SuspensionKind}
+    pay = _body_schema("post", "/cases/{tracking_no}/payments")
+    assert _enum(pay["properties"]["method"]) == set(METHODS)
+    assert pay["properties"]["amount_fen"]["maximum"] == MAX_AMOUNT_FEN
+    headers = [_resolve(p) for p in operation("post", "/cases/{tracking_no}/payments")
+               ["parameters"] if _resolve(p)["in"] == "header"]
+    assert [h["name"] for h in headers] == ["Idempotency-Key"]
+    due = _body_schema("put", "/service-items/{code}/fee-due")
+    assert _enum(due["properties"]["fee_due"]) == set(FEE_DUE_CHOICES)
+    params = {p["name"]: p for p in map(_resolve, operation(
+        "get", "/cases/{tracking_no}/documents/{kind}.pdf")["parameters"])}
+    assert _enum(params["kind"]["schema"]) == set(KINDS)
+    params = {p["name"]: p for p in map(_resolve, operation("get", "/voice.wav")["parameters"])}
+    assert _enum(params["lang"]["schema"]) == set(LANGS)
+    params = {p["name"]: p for p in map(_resolve,
+                                        operation("get", "/calendar/deadline")["parameters"])}
+    assert params["days"]["schema"]["maximum"] == MAX_DAYS
+
+
+def test_binary_answers_are_documented_as_such():
+    for method, path, mimetype in [("get", "/cases/{tracking_no}/documents/{kind}.pdf",
+                                    "application/pdf"),
+                                   ("get", "/tickets/{ticket_id}/slip.pdf", "application/pdf"),
+                                   ("get", "/voice.wav", "audio/wav")]:
+        assert list(operation(method, path)["responses"]["200"]["content"]) == [mimetype]
 
 
 # --- real answers match the documented schemas ------------------------------------------------
@@ -251,3 +318,326 @@ def test_ticket_lifecycle_answers_match_the_spec(seeded, client, auth):
               if method in _METHODS and op["operationId"] in LIFECYCLE_OPERATIONS}
     assert len(wanted) == len(LIFECYCLE_OPERATIONS) and wanted <= covered, \
         sorted(wanted - covered)
+
+
+# --- cases, fees, calendar, appointments, reports, ratings: every answer checked ----------------
+class Answers:
+    """Calls the API and checks each answer against the description; remembers what it
+    covered."""
+
+    def __init__(self, client, auth):
+        self.client = client
+        self.auth = auth
+        self.steps: list[tuple[str, str, int]] = []
+
+    def __call__(self, method: str, url: str, path: str, status: int, user: str | None = None,
+                 headers: dict | None = None, **kwargs):
+        headers = {**(self.auth.headers(user) if user else {}), **(headers or {})}
+        res = self.client.open(API + url, method=method.upper(), headers=headers, **kwargs)
+        assert res.status_code == status, (method, url, res.get_data(as_text=True)[:400])
+        if status == 200 and method == "get" and \
+                res.mimetype in ("application/pdf", "audio/wav"):
+            content = _resolve(operation(method, path)["responses"]["200"])["content"]
+            assert res.mimetype in content and res.get_data()[:4] in (b"%PDF", b"RIFF")
+            self.steps.append((method, path, status))
+            return res
+        assert_documented(res, method, path)
+        self.steps.append((method, path, status))
+        return res
+
+    def covered(self) -> set[str]:
+        return {operation(m, p)["operationId"] for m, p, _ in self.steps}
+
+
+CASE_OPERATIONS = {
+    "calendarDeadline", "calendarYear", "createCase", "getCase", "trackCase", "decideTask",
+    "supplementCase", "suspendCase", "resumeCase", "extendCase", "assignProxyAgent",
+    "recordHandover", "completeCase", "withdrawCase", "caseDocument", "taskInbox",
+    "agentCases", "caseLedger", "pay", "refundPayment", "voidPayment", "adjustFee",
+    "feeAllocation", "getFeeDue", "setFeeDue", "getReportSummary", "rate"}
+
+
+def test_case_and_fee_answers_match_the_spec(fees, client, auth):  # noqa: F811
+    """A case from intake to hand-over, with its fees, tracking, documents, inboxes,
+    calendar and reports: every answer (and the main refusals) against the description."""
+    call = Answers(client, auth)
+    # calendar (public)
+    call("get", "/calendar/deadline?start=2026-09-29&days=5", "/calendar/deadline", 200)
+    call("get", "/calendar/deadline?start=2099-01-02&days=3", "/calendar/deadline", 200)
+    for query in ("start=2026-13-01&days=5", "start=2026-09-29", "start=2026-09-29&days=-1",
+                  "days=3", "start=2026-09-29&days=99999"):
+        call("get", f"/calendar/deadline?{query}", "/calendar/deadline", 422)
+    assert call("get", "/calendar/2026", "/calendar/{year}", 200).json["year"] == 2026
+    assert call("get", "/calendar/2150", "/calendar/{year}", 200).json["provisional"] is True
+    call("get", "/calendar/3000", "/calendar/{year}", 422)
+    call("get", "/calendar/x2026", "/calendar/{year}", 422)
+
+    # intake
+    body = {"service_item": "JS-001",
+            "applicant": {"name": "王经理", "phone": "13800138000",
+                          "organization": "示例建设有限公司"},
+            "params": {"area_m2": "1200"}, "materials_received": JS_MATERIALS,
+            "proxy_requested": True}
+    created = call("post", "/cases", "/cases", 201, "clerk3", json=body).json
+    no, code = created["tracking_no"], created["query_code"]
+    assert created["status"] == "in_progress" and created["fees"]["total_fen"] == JS_1200_TOTAL
+    partial = call("post", "/cases", "/cases", 201, "clerk3",
+                   json={**body, "materials_received": JS_MATERIALS[:2]}).json
+    assert partial["status"] == "awaiting_materials" and partial["promised_deadline"] is None
+    call("post", "/cases", "/cases", 401, json=body)
+    call("post", "/cases", "/cases", 403, "manager", json=body)
+    call("post", "/cases", "/cases", 422, "clerk3", json={})
+    call("post", "/cases", "/cases", 422, "clerk3",
+         json={**body, "applicant": {"name": "x", "phone": "call me"}})
+    call("post", "/cases", "/cases", 422, "clerk3", json={**body, "service_item": "NOPE-1"})
+    call("post", "/cases", "/cases", 422, "clerk3", json={**body, "proxy_requested": "yes"})
+    call("post", "/cases", "/cases", 400, "clerk3", data="[1]", content_type="application/json")
+
+    # reading it: staff, the applicant, the inboxes
+    case = call("get", f"/cases/{no}", "/cases/{tracking_no}", 200, "manager").json
+    call("get", f"/cases/{no}", "/cases/{tracking_no}", 401)
+    call("get", f"/cases/{no}", "/cases/{tracking_no}", 403, "approver-scj")
+    call("get", "/cases/NOPE", "/cases/{tracking_no}", 404, "manager")
+    call("get", f"/track/{no}?code={code}", "/track/{tracking_no}", 200)
+    call("get", f"/track/{no}?code=WRONG", "/track/{tracking_no}", 404)
+    call("get", "/tasks", "/tasks", 200, "approver-ghj")
+    call("get", "/tasks?status=pending", "/tasks", 422, "approver-ghj")
+    call("get", "/tasks", "/tasks", 403, "clerk3")
+    call("get", "/tasks", "/tasks", 401)
+
+    # the departments decide
+    def task(department: str) -> int:
+        fresh = call("get", f"/cases/{no}", "/cases/{tracking_no}", 200, "manager").json
+        return Cases.task(fresh, department)["id"]
+
+    decision = "/cases/{tracking_no}/tasks/{task_id}/decision"
+    ghj = task("GHJ")
+    call("post", f"/cases/{no}/tasks/{ghj}/decision", decision, 422, "approver-ghj",
+         json={"decision": "maybe"})
+    call("post", f"/cases/{no}/tasks/{ghj}/decision", decision, 403, "approver-hbj",
+         json={"decision": "approve"})
+    call("post", f"/cases/{no}/tasks/{task('ZJJ')}/decision", decision, 409, "approver-zjj",
+         json={"decision": "approve"})
+    call("post", f"/cases/{no}/tasks/{ghj}/decision", decision, 409, "approver-ghj",
+         json={"decision": "approve", "version": case["version"] + 50})
+    call("post", f"/cases/{no}/tasks/999999/decision", decision, 404, "approver-ghj",
+         json={"decision": "approve"})
+    call("post", f"/cases/{no}/tasks/{ghj}/decision", decision, 200, "approver-ghj",
+         json={"decision": "approve", "opinion": "符合规划", "version": case["version"]})
+    call("post", f"/cases/{no}/tasks/{ghj}/decision", decision, 409, "approver-ghj",
+         json={"decision": "approve"})
+
+    # manager: suspend, resume, extend, a proxy agent; the agent's inbox and hand-over
+    call("post", f"/cases/{no}/suspend", "/cases/{tracking_no}/suspend", 403, "clerk3",
+         json={"reason": "专家评审"})
+    call("post", f"/cases/{no}/suspend", "/cases/{tracking_no}/suspend", 422, "manager",
+         json={"reason": "专家评审", "kind": "supplement"})
+    paused = call("post", f"/cases/{no}/suspend", "/cases/{tracking_no}/suspend", 200,
+                  "manager", json={"reason": "专家评审", "kind": "expert_review"}).json
+    assert paused["suspended"] is True and paused["suspension"]["kind"] == "expert_review"
+    call("post", f"/cases/{no}/resume", "/cases/{tracking_no}/resume", 200, "manager")
+    call("post", f"/cases/{no}/extension", "/cases/{tracking_no}/extension", 200, "manager",
+         json={"reason": "联合审批情况复杂"})
+    call("post", f"/cases/{no}/extension", "/cases/{tracking_no}/extension", 409, "manager",
+         json={"reason": "again"})
+    call("post", f"/cases/{no}/proxy-agent", "/cases/{tracking_no}/proxy-agent", 422,
+         "manager", json={})
+    call("post", f"/cases/{no}/proxy-agent", "/cases/{tracking_no}/proxy-agent", 200,
+         "manager", json={"username": "agent"})
+    call("get", "/agent/cases", "/agent/cases", 200, "agent")
+    call("get", "/agent/cases?all=1", "/agent/cases", 200, "agent")
+    call("get", "/agent/cases", "/agent/cases", 403, "manager")
+    call("post", f"/cases/{no}/handovers", "/cases/{tracking_no}/handovers", 201, "agent",
+         json={"from_department": "GHJ", "to_department": "ZJJ", "note": "图纸原件"})
+    call("post", f"/cases/{no}/handovers", "/cases/{tracking_no}/handovers", 403, "clerk3",
+         json={"from_department": "GHJ", "to_department": "ZJJ"})
+
+    # fees: adjust, pay (idempotently), the ledger, the allocation, the rule of when
+    payments = "/cases/{tracking_no}/payments"
+    adjust = "/cases/{tracking_no}/fee-adjustments"
+    call("post", f"/cases/{no}/fee-adjustments", adjust, 201, "manager",
+         json={"fee_code": "RFYD", "amount_fen": -300000, "reason": "核减面积"})
+    call("post", f"/cases/{no}/fee-adjustments", adjust, 422, "manager",
+         json={"fee_code": "NOPE", "amount_fen": 100, "reason": "x"})
+    call("post", f"/cases/{no}/fee-adjustments", adjust, 403, "cashier",
+         json={"fee_code": "RFYD", "amount_fen": 100, "reason": "x"})
+    due = JS_1200_TOTAL - 300000
+    call("post", f"/cases/{no}/payments", payments, 422, "cashier",
+         json={"amount_fen": due - 1, "method": "cash"})
+    call("post", f"/cases/{no}/payments", payments, 422, "cashier",
+         json={"amount_fen": due, "method": "transfer"})
+    call("post", f"/cases/{no}/payments", payments, 422, "cashier",
+         json={"amount_fen": due, "method": "cash"}, headers={"Idempotency-Key": "bad key"})
+    call("post", f"/cases/{partial['tracking_no']}/payments", payments, 409, "cashier",
+         json={"amount_fen": 100, "method": "cash"})
+    key = {"Idempotency-Key": "pay-0001"}
+    first = call("post", f"/cases/{no}/payments", payments, 201, "cashier",
+                 json={"amount_fen": due, "method": "bank_card"}, headers=key)
+    again = call("post", f"/cases/{no}/payments", payments, 201, "cashier",
+                 json={"amount_fen": due, "method": "bank_card"}, headers=key)
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.json == first.json
+    call("post", f"/cases/{no}/payments", payments, 409, "cashier",
+         json={"amount_fen": due, "method": "cash"})
+    call("post", f"/cases/{no}/payments", payments, 403, "approver-ghj",
+         json={"amount_fen": due, "method": "cash"})
+    ledger = call("get", f"/cases/{no}/payments", payments, 200, "manager").json
+    assert ledger["fees"]["paid"] is True and len(ledger["entries"]) == 1
+    call("get", "/fees/allocation", "/fees/allocation", 200, "manager")
+    call("get", "/fees/allocation?date=2026-09-29", "/fees/allocation", 200, "xd-manager")
+    call("get", "/fees/allocation?date=29/09/2026", "/fees/allocation", 422, "manager")
+    call("get", "/fees/allocation?hall=NOPE", "/fees/allocation", 404, "manager")
+    call("get", "/fees/allocation", "/fees/allocation", 403, "clerk3")
+    call("get", "/service-items/JS-001/fee-due", "/service-items/{code}/fee-due", 200, "clerk3")
+    call("put", "/service-items/JS-001/fee-due", "/service-items/{code}/fee-due", 200, "admin",
+         json={"fee_due": "before_handover"})
+    call("put", "/service-items/JS-001/fee-due", "/service-items/{code}/fee-due", 422, "admin",
+         json={"fee_due": "never"})
+    call("put", "/service-items/NOPE/fee-due", "/service-items/{code}/fee-due", 404, "admin",
+         json={"fee_due": "before_handover"})
+    call("put", "/service-items/JS-001/fee-due", "/service-items/{code}/fee-due", 403,
+         "manager", json={"fee_due": "before_handover"})
+
+    # documents: staff, and the applicant with the query code
+    document = "/cases/{tracking_no}/documents/{kind}.pdf"
+    call("get", f"/cases/{no}/documents/acceptance-notice.pdf", document, 200, "manager")
+    call("get", f"/cases/{no}/documents/acceptance-notice.pdf?code={code}", document, 200)
+    call("get", f"/cases/{no}/documents/receipt.pdf", document, 200, "cashier")
+    call("get", f"/cases/{no}/documents/nonsense.pdf", document, 404, "manager")
+    call("get", f"/cases/{no}/documents/acceptance-notice.pdf", document, 403, "approver-scj")
+
+    # the rest of the approval, the hand-over, refunds after it, the applicant's rating
+    for department in ("HBJ", "RFB", "ZJJ"):
+        call("post", f"/cases/{no}/tasks/{task(department)}/decision", decision, 200,
+             APPROVER[department], json={"decision": "approve", "opinion": "同意"})
+    call("post", f"/cases/{no}/complete", "/cases/{tracking_no}/complete", 403, "manager")
+    done = call("post", f"/cases/{no}/complete", "/cases/{tracking_no}/complete", 200,
+                "clerk3").json
+    assert done["status"] == "completed"
+    call("post", f"/cases/{no}/complete", "/cases/{tracking_no}/complete", 409, "clerk3")
+    payment_id = ledger["entries"][0]["id"]
+    refund = "/cases/{tracking_no}/payments/{payment_id}/refund"
+    void = "/cases/{tracking_no}/payments/{payment_id}/void"
+    call("post", f"/cases/{no}/payments/{payment_id}/refund", refund, 422, "manager", json={})
+    call("post", f"/cases/{no}/payments/{payment_id}/refund", refund, 201, "manager",
+         json={"reason": "多收", "amount_fen": 100})
+    call("post", f"/cases/{no}/payments/{payment_id}/void", void, 409, "manager",
+         json={"reason": "录错"})
+    call("post", f"/cases/{no}/payments/999999/void", void, 404, "manager",
+         json={"reason": "录错"})
+    call("post", f"/cases/{no}/payments/{payment_id}/void", void, 403, "cashier",
+         json={"reason": "录错"})
+    rated = call("post", "/ratings", "/ratings", 201,
+                 json={"tracking_no": no, "code": code, "score": 5, "comment": "很好"}).json
+    assert rated["rated"] is True and rated["score"] == 5
+    call("post", "/ratings", "/ratings", 409, json={"tracking_no": no, "code": code, "score": 4})
+    call("post", "/ratings", "/ratings", 422, json={"tracking_no": no, "code": code, "score": 6})
+    call("post", "/ratings", "/ratings", 422, json={"score": 3})
+    call("post", "/ratings", "/ratings", 404, json={"tracking_no": no, "code": "WRONG",
+                                                    "score": 3})
+    call("get", f"/track/{no}?code={code}", "/track/{tracking_no}", 200)
+
+    # the second case: supplement (accepted), then withdrawn
+    other = partial["tracking_no"]
+    call("post", f"/cases/{other}/supplement", "/cases/{tracking_no}/supplement", 422, "clerk3",
+         json={"materials": ["不是这个事项的材料"]})
+    accepted = call("post", f"/cases/{other}/supplement", "/cases/{tracking_no}/supplement",
+                    200, "clerk3", json={"materials": JS_MATERIALS[2:], "note": "补齐"}).json
+    assert accepted["status"] == "in_progress" and accepted["missing_materials"] == []
+    call("post", f"/cases/{other}/withdraw", "/cases/{tracking_no}/withdraw", 422, "clerk3",
+         json={})
+    call("post", f"/cases/{other}/withdraw", "/cases/{tracking_no}/withdraw", 200, "clerk3",
+         json={"reason": "申请人撤回"})
+    call("post", f"/cases/{other}/withdraw", "/cases/{tracking_no}/withdraw", 409, "clerk3",
+         json={"reason": "again"})
+
+    # the day's KPIs
+    summary = call("get", "/reports/summary", "/reports/summary", 200, "manager").json
+    assert summary["cases_accepted"] >= 1
+    call("get", "/reports/summary?from=2026-09-01&to=2026-09-29", "/reports/summary", 200,
+         "manager")
+    call("get", "/reports/summary?hall=XD", "/reports/summary", 200, "xd-manager")
+    call("get", "/reports/summary?from=2026-09-29&to=2026-09-01", "/reports/summary", 422,
+         "manager")
+    call("get", "/reports/summary?hall=MAIN", "/reports/summary", 403, "xd-manager")
+    call("get", "/reports/summary", "/reports/summary", 403, "clerk3")
+    call("get", "/reports/summary", "/reports/summary", 401)
+    assert CASE_OPERATIONS <= call.covered(), sorted(CASE_OPERATIONS - call.covered())
+
+
+QUEUE_EXTRAS = {"appointmentSlots", "bookAppointment", "cancelAppointment", "listAppointments",
+                "ticketSlip", "reportPrintResult", "getDisplayNotice", "setDisplayNotice",
+                "announcementAudio", "rate", "ratingByToken"}
+
+
+def test_appointment_slip_notice_and_rating_answers_match_the_spec(seeded, client, auth):
+    call = Answers(client, auth)
+    with time_machine.travel(at("2026-09-29", 10), tick=False):
+        slots = call("get", "/appointments/slots?category=A&date=2026-09-29",
+                     "/appointments/slots", 200).json
+        assert slots and all(s["booked"] == 0 for s in slots)
+        call("get", "/appointments/slots?category=A&date=2026-09-27", "/appointments/slots", 200)
+        call("get", "/appointments/slots?category=B&date=2026-09-29", "/appointments/slots", 422)
+        call("get", "/appointments/slots?category=A&date=tomorrow", "/appointments/slots", 422)
+        call("get", "/appointments/slots?category=A&date=2026-09-29&hall=NOPE",
+             "/appointments/slots", 404)
+        booking = {"category": "A", "start": slots[0]["start"], "name": "张三",
+                   "phone": "13800138000"}
+        booked = call("post", "/appointments", "/appointments", 201, json=booking).json
+        call("post", "/appointments", "/appointments", 409, json=booking)
+        call("post", "/appointments", "/appointments", 422,
+             json={**booking, "start": "2026-09-29T10:07:00+08:00"})
+        call("post", "/appointments", "/appointments", 422, json={**booking, "phone": "x"})
+        call("post", "/appointments", "/appointments", 400, data="nope",
+             content_type="application/json")
+        listed = call("get", "/appointments", "/appointments", 200, "clerk1").json
+        assert [a["code"] for a in listed] == [booked["code"]]
+        call("get", "/appointments?date=2026-09-29", "/appointments", 200, "manager")
+        call("get", "/appointments?hall=XD", "/appointments", 403, "clerk1")
+        call("get", "/appointments", "/appointments", 401)
+        cancel = "/appointments/{code}"
+        call("delete", f"/appointments/{booked['code']}?phone=13900000000", cancel, 404)
+        call("delete", f"/appointments/{booked['code']}?phone=13800138000", cancel, 200)
+        call("delete", f"/appointments/{booked['code']}?phone=13800138000", cancel, 409)
+
+        # the kiosk's slip and its report of the print
+        ticket = call("post", "/tickets", "/tickets", 201, json={"category": "A"}).json
+        slip = "/tickets/{ticket_id}/slip.pdf"
+        call("get", f"/tickets/{ticket['id']}/slip.pdf?token={ticket['token']}", slip, 200)
+        call("get", f"/tickets/{ticket['id']}/slip.pdf", slip, 200, "clerk1")
+        call("get", f"/tickets/{ticket['id']}/slip.pdf?token=wrong", slip, 404)
+        call("get", f"/tickets/{ticket['id']}/slip.pdf", slip, 401)
+        call("get", f"/tickets/{ticket['id']}/slip.pdf", slip, 403, "xd-clerk1")
+        printed = "/tickets/by-token/{token}/print-result"
+        state = call("post", f"/tickets/by-token/{ticket['token']}/print-result", printed, 200,
+                     json={"ok": False, "error": "paper out"}).json
+        assert state["slip"]["state"] == "failed"
+        call("post", f"/tickets/by-token/{ticket['token']}/print-result", printed, 422,
+             json={"ok": "yes"})
+        call("post", "/tickets/by-token/nope/print-result", printed, 404, json={"ok": True})
+
+        # the lobby notice and the announcement's refusals (synthesis may be absent here)
+        call("post", "/display/notice", "/display/notice", 200, "manager",
+             json={"text": "今日下午  社保窗口\n暂停办理"})
+        assert call("get", "/display/notice", "/display/notice", 200).json["text"] == \
+            "今日下午 社保窗口 暂停办理"
+        call("get", "/display/notice?hall=NOPE", "/display/notice", 404)
+        call("post", "/display/notice", "/display/notice", 422, "manager", json={})
+        call("post", "/display/notice", "/display/notice", 403, "xd-manager",
+             json={"text": "x", "hall": "MAIN"})
+        call("post", "/display/notice", "/display/notice", 401, json={"text": "x"})
+        call("get", "/voice.wav?number=Z999&window=1", "/voice.wav", 422)
+        call("get", "/voice.wav?number=A001&window=1&lang=fr", "/voice.wav", 422)
+
+        # the applicant rates their served ticket
+        clerk = auth.headers("clerk1")
+        for step in ("windows/1/call-next", f"tickets/{ticket['id']}/start",
+                     f"tickets/{ticket['id']}/complete"):
+            assert client.post(f"{API}/{step}", headers=clerk).status_code == 200, step
+        by_token = "/ratings/by-token/{token}"
+        call("get", f"/ratings/by-token/{ticket['token']}", by_token, 200)
+        call("post", "/ratings", "/ratings", 201, json={"ticket_token": ticket["token"],
+                                                        "score": 2, "comment": "等太久"})
+        rating = call("get", f"/ratings/by-token/{ticket['token']}", by_token, 200).json
+        assert rating["rated"] is True and rating["rectification"]["status"]
+        call("get", "/ratings/by-token/nope", by_token, 404)
+    assert QUEUE_EXTRAS <= call.covered(), sorted(QUEUE_EXTRAS - call.covered())
