@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import utcnow
+from .db import reset_read_only, set_read_only, utcnow
 from .extensions import db
 
 GENESIS = "0" * 64
@@ -116,11 +116,18 @@ def record(
 
 def record_refusal(action: str, entity_type: str, entity_id: Any = None, *, actor=None,
                    reason: str = "") -> None:
-    """A refused access is audited in its own transaction, so it survives the error rollback."""
+    """A refused access is audited in its own transaction, so it survives the error rollback.
+    A write transaction even inside a GET (BEGIN IMMEDIATE on SQLite): a deferred one that
+    reads first fails at once with "database is locked" when another writer (e.g. the
+    notifications' background delivery) commits in between."""
     db.session.rollback()
-    record(action, entity_type, entity_id, actor=actor, result="denied",
-           details={"reason": reason} if reason else None)
-    db.session.commit()
+    token = set_read_only(False)
+    try:
+        record(action, entity_type, entity_id, actor=actor, result="denied",
+               details={"reason": reason} if reason else None)
+        db.session.commit()
+    finally:
+        reset_read_only(token)
 
 
 def _current_actor():

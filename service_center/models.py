@@ -48,6 +48,7 @@ from .notifications.models import Notification, NotificationAttempt  # noqa: F40
 from .queueing.models import Ticket, TicketCounter  # noqa: F401
 from .reports.models import (  # noqa: F401
     Complaint,
+    PublishedAssessment,
     Rating,
     Rectification,
     SummarizedDay,

@@ -31,6 +31,7 @@ from ..extensions import db
 from ..fees import services as fee_services
 from ..lifecycle import transition_to
 from ..money import parse_decimal
+from ..notifications.services import notify
 from ..queueing.models import Ticket
 from ..queueing.services import iso
 from . import fees_preview
@@ -362,6 +363,21 @@ def create_case(*, item_code: str, applicant: Applicant, params: Any,
     return CreatedCase(case, code)
 
 
+def _notify_applicant(case: Case, kind: str, **payload: Any) -> None:
+    """A message to the applicant, when they left a phone: an outbox row in this transaction,
+    so a change that rolls back notifies nobody."""
+    item = case.service_item
+    notify(kind, case.applicant_phone, {"tracking_no": case.tracking_no,
+                                        "service_item": item.code, "item_name": item.name,
+                                        **payload})
+
+
+def _notify_decided(case: Case, decision: str, reason: str | None,
+                    department: Department | None) -> None:
+    _notify_applicant(case, "case_decided", decision=decision, reason=reason,
+                      department=department.name if department is not None else None)
+
+
 def _accept(case: Case, day: date, actor) -> None:
     """Materials complete: the clock starts the working day after `day` (次日起算)."""
     _move_case(case, C.IN_PROGRESS, actor, action="accepted")
@@ -378,6 +394,7 @@ def _accept(case: Case, day: date, actor) -> None:
     fee_services.assess_case(case, actor)  # the combined assessment, stored once (issue 5)
     if not _open_next_stage(case, day, actor):
         _move_case(case, C.APPROVED, actor)
+        _notify_decided(case, "approved", None, None)  # an item without approval steps
 
 
 def _open_next_stage(case: Case, day: date, actor) -> bool:
@@ -427,16 +444,21 @@ def decide(*, case: Case, task: CaseTask, decision: str, opinion: str | None,
                 case.decision_reason = opinion
                 case.decided_department_id = task.department_id
                 _move_case(case, C.APPROVED, actor, department=task.department.code)
+                _notify_decided(case, "approved", opinion, task.department)
     elif decision == "reject":
         _move_task(task, T.REJECTED, actor, opinion=opinion)
         _move_stage(stage, S.REJECTED, actor)
         case.decision_reason = opinion
         case.decided_department_id = task.department_id
         _move_case(case, C.REJECTED, actor, department=task.department.code, reason=opinion)
+        _notify_decided(case, "rejected", opinion, task.department)
     else:
         _move_task(task, T.RETURNED, actor, opinion=opinion, missing=missing or [])
         case.missing_materials = list(missing or [opinion])
         _suspend(case, SuspensionKind.SUPPLEMENT, opinion, today, actor)
+        # the one-time notice by SMS: everything missing at once (一次性告知)
+        _notify_applicant(case, "supplement_needed", missing=list(case.missing_materials),
+                          reason=opinion, department=task.department.name)
     _touch(case)
     db.session.flush()
     _changed(case)

@@ -125,6 +125,8 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "cashier.use": lambda user, obj: user.role in WINDOW_ROLES and user.window_id is not None,
     "case.documents": _case_documents,
     "reports.view": _reports_view,
+    # the district's assessment results (通报) are released by a district manager
+    "reports.publish": lambda user, obj: user.role == "manager" and user.hall_id is None,
     "rectification.answer": _hall_item_manage,
     "complaints.manage": _hall_item_manage,
     "complaints.file": lambda user, obj: user.role in ("admin", "manager", *WINDOW_ROLES),

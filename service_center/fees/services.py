@@ -24,7 +24,8 @@ from ..errors import Conflict, NotFound, ValidationError
 from ..events import queue_event
 from ..extensions import db
 from ..lifecycle import transition_to
-from ..money import format_fen, parse_decimal
+from ..money import fen_to_yuan_str, format_fen, parse_decimal
+from ..notifications.services import notify
 from ..queueing.models import Ticket
 from .models import FeeAdjustment, FeeAllocation, FeeAssessment, FeeDueRule, FeeLine, FeePayment
 from .states import (
@@ -147,6 +148,11 @@ def assess_case(case: Case, actor) -> FeeAssessment:
            details={"tracking_no": case.tracking_no, "total_fen": assessment.total_fen,
                     "lines": [{"code": ln.code, "amount_fen": ln.amount_fen}
                               for ln in assessment.lines]})
+    if assessment.total_fen > 0:  # tell the applicant (when they left a phone) what to pay
+        notify("fee_due", case.applicant_phone, {
+            "tracking_no": case.tracking_no, "service_item": item.code, "item_name": item.name,
+            "total_fen": assessment.total_fen, "total_yuan": fen_to_yuan_str(assessment.total_fen),
+            "due": fee_due(item.code)}, dedupe_key=f"fee_due:{case.id}")
     return assessment
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import audit
+from ..appointments.services import slot_rule
 from ..auth.models import User
 from ..catalog.models import (
     Department,
@@ -254,7 +255,9 @@ def history(item: ServiceItem, limit: int = 50) -> list[GuideChange]:
 
 
 def accepting_windows(item: ServiceItem) -> list[dict[str, Any]]:
-    """Per hall, the windows serving the item's queue category (by its prefix)."""
+    """Per hall, the windows serving the item's queue category (by its prefix), and whether
+    that category takes appointments."""
+
     if not item.queue_category:
         return []
     out = []
@@ -266,7 +269,9 @@ def accepting_windows(item: ServiceItem) -> list[dict[str, Any]]:
         windows = [w for w in hall.windows
                    if any(link.category_id == category.id for link in w.category_links)]
         if windows:
-            out.append({"hall": hall, "category": category, "windows": windows})
+            out.append({"hall": hall, "category": category, "windows": windows,
+                        # the booking page offers only categories with a valid slot rule
+                        "appointments": slot_rule(category) is not None})
     return out
 
 
@@ -590,7 +595,9 @@ def _next_month(first: date) -> date:
 def monthly_performance(month: date) -> dict[str, Any]:
     """Per department, the steps decided in `month` (center time): how many, the share
     decided by their due date, and the average working days from activation to
-    decision. Computed from the approvals tables; empty when nothing was decided."""
+    decision. Computed from the approvals tables; empty when nothing was decided.
+    Plus the month's satisfaction (好差评), per department (case ratings) and over all
+    ratings, from the reports' KPI functions."""
     try:
         from ..approvals.models import CaseTask
     except ImportError:  # pragma: no cover - the approvals domain is part of the app
@@ -615,12 +622,27 @@ def monthly_performance(month: date) -> dict[str, Any]:
         if task.activated_on is not None:
             row["days_total"] += cal.working_days_between(task.activated_on, decided_on)
             row["days_counted"] += 1
+    # satisfaction: the reports' own definition (kpi), over the ratings of the month
+    from ..catalog.models import Department
+    from ..reports import kpi
+    from ..reports.services import month_scope
+
+    scope = month_scope(month)
+    rated = kpi.satisfaction_by_department(scope)
+    for dept_id in set(rated) - set(per):
+        department = db.session.get(Department, dept_id)
+        if department is not None:
+            per[dept_id] = {"department": department, "decided": 0, "on_time": 0,
+                            "with_due": 0, "days_total": 0, "days_counted": 0}
     rows = []
-    for row in sorted(per.values(), key=lambda r: r["department"].code):
+    for dept_id, row in sorted(per.items(), key=lambda kv: kv[1]["department"].code):
         rows.append({
             "department": row["department"], "decided": row["decided"],
             "on_time_rate": (row["on_time"] / row["with_due"]) if row["with_due"] else None,
             "avg_days": (row["days_total"] / row["days_counted"]) if row["days_counted"]
             else None,
+            "satisfaction": rated.get(dept_id),
         })
-    return {"month": month, "rows": rows, "available": True}
+    return {"month": month, "rows": rows, "available": True,
+            "satisfaction": kpi.satisfaction(scope),
+            "satisfaction_definition": kpi.definitions()["satisfaction"]}

@@ -96,9 +96,12 @@ def download(code: str, file_id: int):
 @bp.get("/disclosure")
 def disclosure():
     month = services.parse_month(request.args.get("month"))
+    from ..reports.services import published_assessments
+
     return render_template("guide/disclosure.html", fees=services.fee_standards(),
                            staff=services.staff_on_duty(),
-                           performance=services.monthly_performance(month))
+                           performance=services.monthly_performance(month),
+                           published=published_assessments())
 
 
 def _pdf_document(data: dict) -> dict:

@@ -116,7 +116,28 @@ def ticket_slip(ticket_id: int):
                 "footer": _("Please keep this slip until you are called")},
     )
     pdf = slip.render(data)
+    by_staff = request.args.get("token") is None
+    services.record_slip_print(ticket=ticket, via="staff" if by_staff else "kiosk",
+                               actor=current_user if by_staff else None)
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="ticket-{ticket.number}.pdf"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/tickets/by-token/<token>/print-result")
+@limiter.limit("60 per minute")
+def print_result(token: str):
+    """The kiosk's report of a print (`{ok: false, error}` when the slip could not be
+    fetched or printed), public with the ticket's token like the slip; the window console
+    shows it and offers a reprint."""
+    ticket = q.ticket_by_token(token)
+    body = json_body()
+    fields = Fields(body)
+    ok = body.get("ok")
+    if not isinstance(ok, bool):
+        fields.errors["ok"] = _("Must be true or false.")
+    error = fields.string("error", max_len=200)
+    fields.check()
+    return jsonify({"number": ticket.number,
+                    "slip": services.record_print_result(ticket=ticket, ok=ok, error=error)})

@@ -100,9 +100,14 @@ def window_state(number: int):
     window = _window(number)
     authorize("window.operate", window, entity_type="window")
     current = db.session.get(Ticket, window.current_ticket_id) if window.current_ticket_id else None
+    if current is not None:
+        from ..live.services import slip_state  # the printed slip's state, for a reprint
+
+        current_json = {**services.ticket_json(current, position=0, wait=0),
+                        "slip": slip_state(current)}
     return jsonify({
         **services.window_json(window),
-        "current": services.ticket_json(current, position=0, wait=0) if current else None,
+        "current": current_json if current else None,
         "waiting": services.waiting_list(window),
         "today": services.clerk_today(window, current_user),
     })

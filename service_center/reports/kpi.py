@@ -290,6 +290,21 @@ def _rating_view(total, good, bad) -> dict:
             "bad_rating_rate": _rate(int(bad), int(total))}
 
 
+def satisfaction(scope: Scope) -> dict:
+    """{ratings, satisfaction_rate, bad_rating_rate} of every rating in the scope (the same
+    definition as the summary's; for the public disclosure page)."""
+    (total, good, bad), = _rating_rows(scope, []) or [(0, 0, 0)]
+    return _rating_view(total, good, bad)
+
+
+def satisfaction_by_department(scope: Scope) -> dict[int, dict]:
+    """{department id: {ratings, satisfaction_rate, bad_rating_rate}}: the ratings of cases,
+    by the item's lead department (a window's ticket rating names no department)."""
+    return {dept: _rating_view(total, good, bad)
+            for dept, total, good, bad in _rating_rows(scope, [Rating.department_id])
+            if dept is not None}
+
+
 def _cases_base(scope: Scope):
     return _hall_filter(Case.hall_id, scope)
 

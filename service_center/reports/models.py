@@ -155,3 +155,17 @@ class SummarizedDay(db.Model):
     __tablename__ = "report_day_built"
     service_day: Mapped[date] = mapped_column(primary_key=True)
     built_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PublishedAssessment(db.Model):
+    """A month whose assessment results (通报) a manager released to the public disclosure
+    page; the month is its first day. Published once; the public PDF exists only then."""
+
+    __tablename__ = "published_assessment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(unique=True)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
+
+    published_by: Mapped[User | None] = relationship()

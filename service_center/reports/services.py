@@ -23,7 +23,7 @@ from ..extensions import db
 from ..lifecycle import transition_to
 from ..queueing.models import Ticket
 from . import kpi
-from .models import Complaint, Rating, Rectification
+from .models import Complaint, PublishedAssessment, Rating, Rectification
 from .states import (
     COMPLAINT_TRANSITIONS,
     LEVELS,
@@ -403,3 +403,44 @@ def _case_alerts(hall: Hall) -> list[dict]:
                                        _("Case %(no)s is near its deadline %(d)s."))
                            % {"no": case.tracking_no, "d": case.promised_deadline.isoformat()}})
     return alerts
+
+
+# --- published assessments (通报) --------------------------------------------------------------
+def month_scope(first: date) -> kpi.Scope:
+    """The whole district over the month that starts on `first`."""
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return kpi.Scope(first, last, None)
+
+
+def published_assessments() -> list[PublishedAssessment]:
+    return list(db.session.execute(
+        select(PublishedAssessment).order_by(PublishedAssessment.month.desc())).scalars())
+
+
+def published_assessment(first: date) -> PublishedAssessment | None:
+    return db.session.execute(select(PublishedAssessment).where(
+        PublishedAssessment.month == first)).scalar_one_or_none()
+
+
+@transactional()
+def publish_assessment(*, month: date, actor) -> PublishedAssessment:
+    """Release a finished month's assessment to the public disclosure page (once)."""
+    first = month.replace(day=1)
+    if month_scope(first).end >= service_day():
+        raise ValidationError(_("Some values are not valid."), code="month_not_over",
+                              details={"month": _("Only a month that has ended can be "
+                                                  "published.")})
+    if published_assessment(first) is not None:
+        raise Conflict(_("This month's assessment is published already."),
+                       code="already_published")
+    row = PublishedAssessment(month=first, published_at=utcnow(),
+                              published_by_id=getattr(actor, "id", None))
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # a concurrent publication of the same month won
+        raise Conflict(_("This month's assessment is published already."),
+                       code="already_published") from exc
+    record("assessment_published", "published_assessment", row.id, actor=actor,
+           to_state="published", details={"month": first.strftime("%Y-%m")})
+    return row

@@ -42,9 +42,6 @@ class ComplaintStatus(StrEnum):
     CLOSED = "closed"
 
 
-# the statuses are msgids too: templates show them with {{ _(status) }}
-STATUS_MSGIDS = (N_("open"), N_("received"), N_("assigned"), N_("resolved"), N_("closed"))
-
 C = ComplaintStatus
 COMPLAINT_TRANSITIONS: dict[ComplaintStatus, frozenset[ComplaintStatus]] = {
     C.RECEIVED: frozenset({C.ASSIGNED, C.RESOLVED}),

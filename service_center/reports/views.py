@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..apiutil import Fields
-from ..auth.permissions import authorize, login_required
+from ..auth.permissions import authorize, can, login_required
 from ..catalog.services import halls, resolve_hall, service_day, window_by_number
 from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import limiter
@@ -55,8 +55,12 @@ def reports_page():
     i18n = _i18n(loading=_("Loading the report…"), failed=_("Could not load the report."),
                  issued=_("Issued"), served=_("Served"), avg_wait=_("Average wait (min)"),
                  hour=_("Hour"), none=_("No data in this range."))
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     return render_template("reports/reports.html", hall=hall, halls=choices, start=start,
-                           end=end, i18n=i18n, month=today.strftime("%Y-%m"))
+                           end=end, i18n=i18n, month=today.strftime("%Y-%m"),
+                           last_month=last_month,
+                           may_publish=can(current_user, "reports.publish"),
+                           published=services.published_assessments())
 
 
 def _pct(value) -> str:
@@ -182,10 +186,7 @@ def assessment_tables(data: dict) -> list[tuple[str, list[str], list[list]]]:
     ]
 
 
-@bp.get("/reports/assessment.pdf")
-@login_required
-def assessment_pdf():
-    scope, month = _month_scope()
+def _assessment_pdf(scope: kpi.Scope, month: str) -> Response:
     data = kpi.assessment(scope)
     hall = data["summary"]["hall"]
     body = pdf.scorecard_pdf({
@@ -197,6 +198,46 @@ def assessment_pdf():
     })
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="assessment-{month}.pdf"'})
+
+
+@bp.get("/reports/assessment.pdf")
+@login_required
+def assessment_pdf():
+    scope, month = _month_scope()
+    return _assessment_pdf(scope, month)
+
+
+@bp.post("/reports/assessment/publish")
+@login_required
+def publish_assessment():
+    """A district manager releases a finished month's assessment (通报) to /disclosure."""
+    authorize("reports.publish", None, entity_type="published_assessment")
+    raw = request.form.get("month") or ""
+    try:
+        first = parse_day(raw[:7] + "-01", "month") if len(raw) == 7 else None
+        if first is None:
+            raise ValidationError(_("Some values are not valid."),
+                                  details={"month": _("Must be a month such as 2026-09.")})
+        services.publish_assessment(month=first, actor=current_user)
+        flash(_("The assessment of %(month)s is published on the disclosure page.",
+                month=raw), "info")
+    except DomainError as exc:
+        message = next(iter(exc.details.values()), None) if exc.details else None
+        flash(str(message or exc.message or exc.code), "error")
+    return redirect(url_for("reports.reports_page"))
+
+
+@bp.get("/disclosure/assessment/<month>.pdf")
+def public_assessment_pdf(month: str):
+    """The published scorecard, public: departments' figures and window staff by name with
+    staff number (公示), nothing about applicants. 404 until a manager published it."""
+    try:
+        first = parse_day(month + "-01", "month") if len(month) == 7 else None
+    except ValidationError:
+        first = None
+    if first is None or services.published_assessment(first) is None:
+        raise NotFound(_("No published assessment for this month."))
+    return _assessment_pdf(services.month_scope(first), month)
 
 
 @bp.get("/reports/assessment.csv")

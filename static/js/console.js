@@ -65,6 +65,7 @@
       var waited = cur.called_at && cur.issued_at ? Math.round((Date.parse(cur.called_at) - Date.parse(cur.issued_at)) / 60000) : 0;
       OW.text($("current-waited"), Math.max(0, waited));
       OW.text($("current-recalls"), cur.recall_count);
+      renderSlip(cur);
     }
     var st = cur ? cur.status : null;
     $("btn-call-next").disabled = s.status === "paused";
@@ -105,6 +106,17 @@
     OW.text($("today-avg"), s.today.avg_service_minutes == null ? "—" : s.today.avg_service_minutes);
     OW.text($("updated-at"), new Date().toTimeString().slice(0, 8));
   }
+
+  // the printed slip: printed / not printed / failed (reported by the kiosk), and a reprint
+  function renderSlip(cur) {
+    var slip = cur.slip || { state: "not_printed", prints: 0 };
+    var el = $("current-slip"), labels = t.slip || {};
+    el.setAttribute("data-slip", slip.state);
+    OW.text(el, OW.format(labels[slip.state] || slip.state,
+                          { n: slip.prints, error: slip.error || "?" }));
+    $("btn-reprint").href = "/api/v1/tickets/" + cur.id + "/slip.pdf";
+  }
+  $("btn-reprint").addEventListener("click", function () { setTimeout(load, 1500); });
 
   function load() {
     return OW.get(base + q).then(function (r) {

@@ -64,9 +64,45 @@
     OW.text(link, window.location.origin + "/t/" + d.token);
     var print = $("result-print");  // the slip as PDF, for the browser's print dialog
     if (print) { print.href = "/api/v1/tickets/" + d.id + "/slip.pdf?token=" + encodeURIComponent(d.token); }
+    lastIssued = d;
+    printError(null);
     show("kiosk-result", true);
     resetIn(RESULT_SECONDS, "result-countdown");
   }
+
+  // --- printing: fetch the slip first, so that a slip that cannot be had is reported (the
+  // console shows it and staff reprint); the window opens within the touch, so no popup block
+  var lastIssued = null;
+  function printError(msg) {
+    var el = $("result-print-error");
+    if (!el) { return; }
+    OW.text(el, msg || "");
+    el.hidden = !msg;
+  }
+  function reportPrint(ticket, ok, error) {
+    return OW.post("/api/v1/tickets/by-token/" + encodeURIComponent(ticket.token) + "/print-result",
+                   { ok: ok, error: error || undefined }).catch(function () { /* best effort */ });
+  }
+  function printSlip(ev) {
+    var ticket = lastIssued, link = ev.currentTarget;
+    if (!ticket || !window.fetch || !window.URL || !URL.createObjectURL) { return; }  // plain link
+    ev.preventDefault();
+    var win = window.open("", "_blank");
+    fetch(link.href, { credentials: "same-origin" }).then(function (res) {
+      if (!res.ok) { throw new Error("HTTP " + res.status); }
+      return res.blob();
+    }).then(function (blob) {
+      var url = URL.createObjectURL(blob);
+      if (win) { win.location.href = url; } else { window.open(url, "_blank"); }
+      setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+    }).catch(function (e) {
+      if (win) { win.close(); }
+      printError(t.print_failed);
+      reportPrint(ticket, false, (e && e.message ? e.message : "network").slice(0, 200));
+    });
+  }
+  var printLink = $("result-print");
+  if (printLink) { printLink.addEventListener("click", printSlip); }
 
   function failed(e) {
     show("kiosk-busy", false);
