@@ -1,4 +1,5 @@
-"""Commands: serve, init-db, seed-demo, create-user (catalog import/export live in catalog/)."""
+"""Commands: serve, init-db, seed-demo, create-user, backup, restore (catalog import/export
+live in catalog/)."""
 
 from __future__ import annotations
 
@@ -85,6 +86,54 @@ def create_user_command(username, role, department, window, hall, display_name, 
     click.echo(f"created {user.username} ({user.role})")
 
 
+@click.command("backup")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="file to write (default: backups/onewindow-<UTC time>.sqlite3|.dump in "
+                   "the instance folder)")
+@with_appcontext
+def backup_command(output: str | None) -> None:
+    """Back up the database while the servers keep running (SQLite online backup API;
+    pg_dump --format=custom on PostgreSQL)."""
+    from pathlib import Path
+
+    from . import backup
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    target = Path(output) if output else \
+        Path(current_app.instance_path) / "backups" / backup.default_name(url)
+    try:
+        size = backup.backup(url, target)
+    except backup.BackupError as exc:
+        click.echo(f"backup failed: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"backup written: {target} ({size} bytes)")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="confirm: the database is replaced by the backup")
+@with_appcontext
+def restore_command(backup_file: str, yes: bool) -> None:
+    """Replace the database with a backup. Stop every server first."""
+    from pathlib import Path
+
+    from . import backup
+
+    if not yes:
+        click.echo("restore replaces the whole database: stop the servers, then run it "
+                   "again with --yes", err=True)
+        sys.exit(2)
+    db.session.remove()
+    db.engine.dispose()  # no connection of ours may hold the tables being replaced
+    try:
+        backup.restore(Path(backup_file), current_app.config["SQLALCHEMY_DATABASE_URI"])
+    except backup.BackupError as exc:
+        click.echo(f"restore failed: {exc}", err=True)
+        sys.exit(1)
+    click.echo("restored; run `flask init-db` if the backup predates this version")
+
+
 def init_app(app) -> None:
-    for command in (serve_command, init_db_command, seed_demo_command, create_user_command):
+    for command in (serve_command, init_db_command, seed_demo_command, create_user_command,
+                    backup_command, restore_command):
         app.cli.add_command(command)
