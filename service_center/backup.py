@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - runs pg_dump/pg_restore with an argument list, no shell
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -99,7 +99,8 @@ def _run(tool: str, args: list[str], env: dict[str, str]) -> None:
     exe = shutil.which(tool)
     if exe is None:
         raise BackupError(f"{tool} is not installed (Debian: postgresql-client)")
-    done = subprocess.run([exe, *args], env={**os.environ, **env},  # nosec B603
+    # a fixed tool found on PATH and an argument list, never a shell
+    done = subprocess.run([exe, *args], env={**os.environ, **env},
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BackupError(f"{tool} failed: {done.stderr.strip()[:500]}")
