@@ -34,7 +34,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "10 per minute")
+    TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "10 per minute")  # per address
+    # failed look-ups of one tracking number from all addresses together
+    TRACK_NUMBER_RATE_LIMIT = os.environ.get("TRACK_NUMBER_RATE_LIMIT", "30 per hour")
     API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "12"))
     # Minutes a service takes when a category has no recent history yet.
     DEFAULT_SERVICE_MINUTES = int(os.environ.get("DEFAULT_SERVICE_MINUTES", "5"))
@@ -54,6 +56,16 @@ class Config:
     # Origins allowed to open a Socket.IO connection; empty = the page's own origin only.
     SOCKETIO_CORS_ORIGINS = [o.strip() for o in
                              os.environ.get("SOCKETIO_CORS_ORIGINS", "").split(",") if o.strip()]
+    # --- production path (README "Production")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # "json": one JSON object per line
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (nginx: 1); 0 = none,
+    # so a client cannot forge its address past the rate limits.
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
+    # Keys of the rate limits in a shared Redis (RATELIMIT_STORAGE_URI) start with this.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "onewindow")
+    # Seconds a stopping server (SIGTERM) gives requests in flight before it closes them.
+    GRACEFUL_TIMEOUT = float(os.environ.get("GRACEFUL_TIMEOUT", "20"))
     DEBUG = False
     TESTING = False
 
@@ -76,6 +88,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SERVICE_CENTER_ENV = "production"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
 
 CONFIGS = {

@@ -69,9 +69,28 @@ def _track_limit() -> str:
     return current_app.config.get("TRACK_RATE_LIMIT", "10 per minute")
 
 
-# one budget of failures per address, shared by this endpoint and the /track page
-track_limit = limiter.shared_limit(_track_limit, scope="track",
-                                   deduct_when=lambda response: response.status_code == 404)
+def _track_number_limit() -> str:
+    return current_app.config.get("TRACK_NUMBER_RATE_LIMIT", "30 per hour")
+
+
+def _tracking_number_key() -> str:
+    raw = (request.view_args or {}).get("tracking_no") or request.form.get("tracking_no") or ""
+    return "track-no:" + raw.strip().upper()[:32]
+
+
+def _failed(response) -> bool:
+    return response.status_code == 404
+
+
+# one budget of failures per address, shared by this endpoint and the /track page …
+_per_address = limiter.shared_limit(_track_limit, scope="track", deduct_when=_failed)
+# … and one per tracking number, against guessing one case's code from many addresses
+_per_number = limiter.shared_limit(_track_number_limit, scope="track-number",
+                                   key_func=_tracking_number_key, deduct_when=_failed)
+
+
+def track_limit(view):
+    return _per_address(_per_number(view))
 
 
 @bp.get("/track/<tracking_no>")

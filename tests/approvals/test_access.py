@@ -4,6 +4,7 @@
 from service_center.auth.services import create_user
 from service_center.extensions import db
 
+from ..conftest import extract_csrf
 from .conftest import DEMO_PASSWORD_FOR_TESTS
 
 SEE_CASE = [
@@ -210,3 +211,27 @@ def test_tracking_failures_are_rate_limited_per_address(cases):
     # another address is not affected
     assert cases.client.get(f"/api/v1/track/{no}?code={code}",
                             environ_base={"REMOTE_ADDR": "203.0.113.8"}).status_code == 200
+
+
+def test_tracking_failures_are_rate_limited_per_tracking_number(cases):
+    """Guessing one case's code from many addresses: after 30 failures an hour on that
+    number every address is refused for it; other cases are not affected."""
+    case, other = cases.create(), cases.create()
+    no = case["tracking_no"]
+    for i in range(30):  # each address stays under its own budget of 10 a minute
+        here = {"REMOTE_ADDR": f"198.51.100.{i}"}
+        assert cases.client.get(f"/api/v1/track/{no}?code=WRONG123",
+                                environ_base=here).status_code == 404
+    fresh = {"REMOTE_ADDR": "198.51.100.200"}
+    res = cases.client.get(f"/api/v1/track/{no}?code={case['query_code']}", environ_base=fresh)
+    assert res.status_code == 429
+    assert res.get_json()["error"]["code"] == "rate_limited"
+    # the page shares the budget; the number's case does not matter
+    there = {"REMOTE_ADDR": "198.51.100.201"}
+    csrf = extract_csrf(cases.client.get("/track", environ_base=there).get_data(as_text=True))
+    res = cases.client.post("/track", data={"tracking_no": no.lower(), "code": "WRONG123",
+                                            "csrf_token": csrf}, environ_base=there)
+    assert res.status_code == 429
+    res = cases.client.get(f"/api/v1/track/{other['tracking_no']}?code={other['query_code']}",
+                           environ_base=fresh)
+    assert res.status_code == 200
