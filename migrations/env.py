@@ -9,9 +9,11 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Interpret the config file for Python logging, unless the app configured logging already
+# (service_center/logs.py, from create_app): fileConfig would replace its handler (JSON in
+# production) and disable every logger that exists, the access log among them.
+if not any(getattr(h, "_onewindow", False) for h in logging.getLogger().handlers):
+    fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 
 

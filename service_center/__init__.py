@@ -28,6 +28,9 @@ def create_app(config: str | dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     app.config.update(overrides)
     _check_production(app)
+    from .logs import configure_logging
+
+    configure_logging(app)
 
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
@@ -74,6 +77,13 @@ def create_app(config: str | dict | None = None) -> Flask:
         domain.init_app(app)
 
     _install_request_hooks(app)
+    if int(app.config.get("PROXY_FIX_HOPS") or 0) > 0:
+        # behind nginx: trust exactly that many X-Forwarded-For/-Proto hops, so the rate
+        # limits and the logs see the client's address (README "Production")
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_FIX_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 

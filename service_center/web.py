@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import text
 
 from .extensions import db
@@ -31,8 +40,51 @@ def set_language(code: str):
 
 @bp.get("/healthz")
 def health():
-    db.session.execute(text("SELECT 1"))
-    return jsonify({"status": "ok"})
+    """The database, and Redis when the message queue or the rate limits use it: 200 when
+    all answer, 503 naming the one that does not (nginx, systemd, monitoring)."""
+    checks = {"database": _check_database()}
+    redis_urls = _redis_urls()
+    if redis_urls:
+        checks["redis"] = "ok" if all(_check_redis(url) for url in redis_urls) else "down"
+    healthy = all(value == "ok" for value in checks.values())
+    response = jsonify({"status": "ok" if healthy else "unavailable", "checks": checks})
+    response.status_code = 200 if healthy else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _check_database() -> str:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return "ok"
+    except Exception:
+        current_app.logger.warning("health check: the database does not answer", exc_info=True)
+        db.session.rollback()
+        return "down"
+
+
+def _redis_urls() -> list[str]:
+    urls = []
+    for key in ("SOCKETIO_MESSAGE_QUEUE", "RATELIMIT_STORAGE_URI"):
+        url = current_app.config.get(key) or ""
+        if url.startswith(("redis://", "rediss://", "unix://")) and url not in urls:
+            urls.append(url)
+    return urls
+
+
+def _check_redis(url: str) -> bool:
+    import redis
+
+    clients = current_app.extensions.setdefault("health_redis", {})
+    client = clients.get(url)
+    if client is None:
+        client = clients[url] = redis.Redis.from_url(url, socket_timeout=2,
+                                                     socket_connect_timeout=2)
+    try:
+        return bool(client.ping())
+    except Exception:
+        current_app.logger.warning("health check: Redis does not answer", exc_info=True)
+        return False
 
 
 def init_app(app) -> None:

@@ -1,16 +1,25 @@
 """Two real server processes sharing Redis: a call handled by one reaches a screen
-connected to the other, numbered in the one per-room sequence kept in Redis."""
+connected to the other, numbered in the one per-room sequence kept in Redis; and the
+tracking look-up's rate limit, kept in Redis, counts the failures of both."""
 
 from __future__ import annotations
 
 import os
 import queue
+import uuid
 
 import pytest
 import requests
 import socketio
 
-from .servers import REDIS_URL, ServerProcess, redis_unreachable, seed_database, token
+from .servers import (
+    REDIS_URL,
+    ServerProcess,
+    redis_unreachable,
+    require,
+    seed_database,
+    token,
+)
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -60,3 +69,45 @@ def test_call_on_a_reaches_a_screen_on_b(two_servers):
         assert seqs == list(range(snap["seq"] + 1, snap["seq"] + 1 + len(seqs)))
     finally:
         client.disconnect()
+
+
+@pytest.fixture
+def limiter_prefix():
+    """A key prefix of the test's own in the shared Redis; its keys are removed after."""
+    require(redis_unreachable())
+    import redis
+
+    prefix = f"onewindow-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"*{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def test_tracking_rate_limit_is_shared_by_all_instances(tmp_path, limiter_prefix):
+    db_url = seed_database(tmp_path / "shared.db")
+    env = {"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": limiter_prefix,
+           "TRACK_RATE_LIMIT": "10 per minute"}
+    servers = [ServerProcess(db_url, None, tmp_path / f"server{i}.log", env=env)
+               for i in (0, 1)]
+    try:
+        for s in servers:
+            s.wait_ready()
+
+        def track(server):
+            return requests.get(server.url + "/api/v1/track/NOSUCHCASE?code=000000",
+                                timeout=10).status_code
+
+        # ten failures spread over both instances: each instance saw only five
+        assert [track(servers[i % 2]) for i in range(10)] == [404] * 10
+        # the eleventh is refused by either
+        assert [track(s) for s in servers] == [429, 429]
+        import redis
+
+        keys = list(redis.Redis.from_url(REDIS_URL).scan_iter(match=f"*{limiter_prefix}*"))
+        assert keys, "the limit was not kept in Redis"
+    finally:
+        for s in servers:
+            s.stop()
