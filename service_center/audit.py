@@ -18,6 +18,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from flask import has_request_context, request
@@ -217,6 +218,47 @@ def _chain_new_events(session: Session, flush_context, instances) -> None:
         obj.hash = compute_hash(prev, row_fields(obj))
         prev = obj.hash
     connection.execute(_MOVE_HEAD, {"seq": seq, "hash": prev})
+
+
+_INSERT_EVENT = AuditEvent.__table__.insert()
+
+
+def record_now(
+    action: str,
+    entity_type: str,
+    entity_id: Any = None,
+    *,
+    actor=None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    result: str = "ok",
+    details: dict | None = None,
+) -> None:
+    """`record()` for hot paths (the kiosk's ticket issue): the row is chained and written
+    at once with a Core INSERT on the session's connection, in the current transaction,
+    instead of through the ORM's unit of work (which cost about 0.7 ms a row). The same
+    head lock (`UPDATE … RETURNING` on the chain head) keeps concurrent writers in order,
+    and the same fields are hashed, so `verify()` cannot tell the two apart."""
+    session = db.session
+    if any(isinstance(obj, AuditEvent) for obj in session.new):
+        session.flush()  # rows recorded earlier in this transaction keep their order
+    if actor is None:
+        actor = _current_actor()
+    row = SimpleNamespace(
+        at=utcnow(), actor_id=getattr(actor, "id", None),
+        actor_name=getattr(actor, "username", None), action=action, entity_type=entity_type,
+        entity_id=None if entity_id is None else str(entity_id), from_state=from_state,
+        to_state=to_state, result=result or "ok",
+        ip=request.remote_addr if has_request_context() else None,
+        # hash exactly what the database will give back
+        details=None if details is None else json.loads(json.dumps(details)))
+    connection = session.connection()
+    seq, prev = lock_head(connection)
+    row.seq = seq + 1
+    row.prev_hash = prev
+    row.hash = compute_hash(prev, row_fields(row))
+    connection.execute(_INSERT_EVENT, vars(row))
+    connection.execute(_MOVE_HEAD, {"seq": row.seq, "hash": row.hash})
 
 
 # --- append-only -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..audit import record
+from ..audit import record, record_now
 from ..catalog.models import Hall, QueueCategory, Window, WindowCategory
 from ..catalog.services import HallInfo, category_by_prefix, localized_name, service_day
 from ..db import transactional, utcnow
@@ -147,9 +147,9 @@ def issue_ticket(*, hall: Hall | HallInfo, category: str, priority: bool = False
               "source": source, "issued_at": utcnow(), "recall_count": 0,
               "transfer_count": 0, "version": 1}
     ticket_id = db.session.connection().execute(_INSERT_TICKET, values).scalar_one()
-    record("issued", "ticket", ticket_id, actor=actor, to_state=T.WAITING,
-           details={"number": values["number"], "hall": hall.code,
-                    "priority": values["priority"]})
+    record_now("issued", "ticket", ticket_id, actor=actor, to_state=T.WAITING,
+               details={"number": values["number"], "hall": hall.code,
+                        "priority": values["priority"]})
     groups = _waiting_groups(hall.id, day)
     # the new ticket is the last of its line: everybody counted there is ahead of it
     position = groups.free_priority.get(cat.id, 0)
@@ -421,10 +421,17 @@ def call_json(ticket: Ticket, window: Window, recall: bool = False) -> dict:
 # --- live events (queued; sent after commit) -------------------------------------------------
 def _queue_changed(hall: Hall | HallInfo, stats: ServiceStats | None = None,
                    counts: dict[str, int] | None = None) -> None:
-    overview = categories_overview(hall, stats, counts)
-    payload = {"waiting": {c["prefix"]: c["waiting"] for c in overview},
-               "estimated_wait_minutes": {c["prefix"]: c["estimated_wait_minutes"]
-                                          for c in overview}}
+    # the overview's figures without its localized names, which this payload does not carry
+    if counts is None:
+        counts = waiting_counts(hall)
+    active = [cat for cat in hall.categories if cat.active]
+    if stats is None:
+        stats = _service_stats([cat.id for cat in active if counts.get(cat.prefix, 0) > 0])
+    waiting = {cat.prefix: counts.get(cat.prefix, 0) for cat in active}
+    payload = {"waiting": waiting,
+               "estimated_wait_minutes": {
+                   cat.prefix: estimate_wait_minutes(hall, cat, waiting[cat.prefix], stats)
+                   for cat in active}}
     queue_event(db.session, "queue_changed", payload, display_room(hall))
 
 
