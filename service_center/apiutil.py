@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from .errors import BadRequest, ValidationError
 
 MAX_DEPTH = 32
+DB_INT_MIN, DB_INT_MAX = -(2**31), 2**31 - 1
 
 
 def _encodable(text: str) -> bool:
@@ -66,7 +67,29 @@ def json_body(*, optional: bool = False) -> dict[str, Any]:
         raise BadRequest(_("The body is not valid UTF-8."))
     if depth > MAX_DEPTH:
         raise BadRequest(_("The JSON body is nested too deeply."))
+    with_nul = [key for key, item in value.items() if _has_nul(key) or _has_nul(item)]
+    if with_nul:
+        # PostgreSQL can neither store nor compare a NUL: refused for every field here,
+        # also for those a route reads without Fields (a 500 on PostgreSQL otherwise)
+        raise ValidationError(_("Some values are not valid."), details={
+            str(key).replace("\x00", "\\u0000"): _("Must not contain NUL characters.")
+            for key in with_nul})
     return value
+
+
+def _has_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 class Fields:
@@ -114,6 +137,10 @@ class Fields:
         if isinstance(value, bool) or not isinstance(value, int):
             self.errors[name] = _("Must be a whole number.")
             return None
+        # without bounds of its own, what a database INTEGER column holds (PostgreSQL
+        # answers a larger number with an error, which would be a 500)
+        minimum = DB_INT_MIN if minimum is None else minimum
+        maximum = DB_INT_MAX if maximum is None else maximum
         if minimum is not None and value < minimum:
             self.errors[name] = _("Must be at least %(n)d.", n=minimum)
             return None

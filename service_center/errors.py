@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 
 class DomainError(Exception):
@@ -104,9 +105,36 @@ def refuse_nul_bytes():
     return None
 
 
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` in every URL rule, bounded by what a database integer holds: a larger
+    number in a path (/tickets/99999999999999999999) is a plain 404, not an OverflowError
+    from the SQLite driver (a 500). Rules that give their own `max` keep it."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits, min, DB_INT_MAX if max is None else max, signed)
+
+
+DB_INT_MAX = 2**63 - 1
+
+
+def refuse_oversized_bodies():
+    """A body larger than MAX_CONTENT_LENGTH is refused with 413 before any route runs,
+    also by routes that never read their body (werkzeug would only refuse it when the
+    body is read, so such a route would answer as if nothing had been sent)."""
+    limit = request.max_content_length
+    if limit is not None and request.content_length is not None and \
+            request.content_length > limit:
+        code, message = _HTTP_CODES[413]
+        return error_response(413, code, str(message))
+    return None
+
+
 def register_error_handlers(app: Flask) -> None:
     from .extensions import db
 
+    # before any blueprint adds its rules (create_app calls this first)
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.before_request(refuse_oversized_bodies)
     app.before_request(refuse_nul_bytes)
 
     @app.errorhandler(DomainError)
@@ -126,16 +154,24 @@ def register_error_handlers(app: Flask) -> None:
         details = {}
         if err.code == 429:
             details = {"limit": str(getattr(err, "description", ""))}
-        response = error_response(err.code or 500, code, str(message), details)
-        if err.code == 405 and hasattr(err, "valid_methods") and err.valid_methods:
-            body, status = response
-            body.headers["Allow"] = ", ".join(err.valid_methods)
+        response = make_response(error_response(err.code or 500, code, str(message), details))
+        if err.code == 405 and getattr(err, "valid_methods", None):
+            # an HTML page's 405 too (error_response gives a rendered string there)
+            response.headers["Allow"] = ", ".join(err.valid_methods)
         return response
 
     @app.errorhandler(RecursionError)
     def _recursion(err):
         db.session.rollback()
         return error_response(400, "malformed", str(_("The JSON body is nested too deeply.")))
+
+    @app.errorhandler(OverflowError)
+    def _overflow(err):
+        # the last line of defence: a number too large for a float or a database integer
+        # (10**400, 1e309 made int) comes from the request; parsers should refuse it first
+        db.session.rollback()
+        app.logger.warning("number out of range on %s %s: %s", request.method, request.path, err)
+        return error_response(400, "malformed", str(_("A number in the request is out of range.")))
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

@@ -22,6 +22,21 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _parsed: dict[tuple[str, float], dict[str, Any]] = {}
 
 
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _add_common_responses(spec: dict[str, Any]) -> None:
+    """Answers every operation can give, written once here rather than on each of them:
+    400 for a NUL character anywhere in the URL, query or form (errors.refuse_nul_bytes
+    refuses those before any route runs)."""
+    for item in (spec.get("paths") or {}).values():
+        for method in _METHODS:
+            operation = item.get(method) if isinstance(item, dict) else None
+            if isinstance(operation, dict) and isinstance(operation.get("responses"), dict):
+                operation["responses"].setdefault(
+                    "400", {"$ref": "#/components/responses/BadRequest"})
+
+
 def load_spec(path: Path = SPEC_PATH) -> dict[str, Any]:
     """The description as a plain dict (read once at start-up; a broken file stops the app)."""
     key = (str(path), path.stat().st_mtime)
@@ -31,6 +46,7 @@ def load_spec(path: Path = SPEC_PATH) -> dict[str, Any]:
             spec = yaml.load(handle, Loader=_LOADER)  # nosec B506
         if not isinstance(spec, dict) or not str(spec.get("openapi", "")).startswith("3.1"):
             raise RuntimeError(f"{path} is not an OpenAPI 3.1 document")
+        _add_common_responses(spec)
         _parsed[key] = spec
     return copy.deepcopy(_parsed[key])
 

@@ -102,7 +102,7 @@ def track(tracking_no: str):
 
 # --- staff: cases --------------------------------------------------------------------------
 def _version(fields: Fields) -> int | None:
-    return fields.integer("version", minimum=1, maximum=2**31)
+    return fields.integer("version", minimum=1, maximum=2**31 - 1)
 
 
 def _case(tracking_no: str, permission: str = "case.view"):
@@ -140,7 +140,7 @@ def create_case():
     fields = Fields(body)
     item_code = fields.string("service_item", required=True, max_len=40)
     applicant = applicant_fields(fields)
-    ticket_id = fields.integer("ticket_id", minimum=1, maximum=2**31)
+    ticket_id = fields.integer("ticket_id", minimum=1, maximum=2**31 - 1)
     reason = fields.string("reason", max_len=2000)
     refuse = body.get("refuse", False)
     if not isinstance(refuse, bool):

@@ -27,6 +27,23 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..auth.models import ROLES
 from ..money import fen_to_yuan_str
 
+_WHOLE = re.compile(r"-?[0-9]{1,9}")
+
+
+class WholeNumberField(IntegerField):
+    """ASCII digits only, at most nine: int() would also take "1_000", "１２" or 10**400,
+    and NumberRange cannot compare 10**400 with its bounds (an OverflowError, a 500)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = (valuelist[0] or "").strip()
+        if not _WHOLE.fullmatch(raw):
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        self.data = int(raw)
+
+
 ROLE_LABELS = {
     "admin": _l("Administrator"),
     "manager": _l("Manager"),
@@ -34,6 +51,7 @@ ROLE_LABELS = {
     "cashier": _l("Cashier"),
     "approver": _l("Department approver"),
     "proxy_agent": _l("Proxy agent"),
+    "dept_head": _l("Department head"),
 }
 KIND_LABELS = {
     "licensing": _l("Licensing"),
@@ -96,10 +114,10 @@ class CategoryForm(AdminForm):
                                         "A002 …"))
     name, name_en = _name_fields()
     active = BooleanField(_l("Active (offered at the kiosk)"), default=True)
-    slot_minutes = IntegerField(_l("Appointment slot (minutes)"), validators=[Optional()],
+    slot_minutes = WholeNumberField(_l("Appointment slot (minutes)"), validators=[Optional()],
                                 description=_l("Leave the three appointment fields empty for "
                                                "no appointments."))
-    capacity = IntegerField(_l("Appointments per slot"), validators=[Optional()])
+    capacity = WholeNumberField(_l("Appointments per slot"), validators=[Optional()])
     hours = StringField(_l("Appointment hours"), validators=[Optional(), Length(max=200)],
                         description=_l('Such as "09:00-11:30, 13:30-17:00".'))
 
@@ -119,7 +137,7 @@ class CategoryForm(AdminForm):
 
 
 class WindowForm(AdminForm):
-    number = IntegerField(_l("Number"), validators=[InputRequired(), NumberRange(1, 9999)])
+    number = WholeNumberField(_l("Number"), validators=[InputRequired(), NumberRange(1, 9999)])
     name, name_en = _name_fields()
     categories = StringField(
         _l("Categories, in call priority order"), validators=[Optional(), Length(max=200)],
@@ -244,9 +262,9 @@ class ServiceItemForm(AdminForm):
     kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()))
     lead_department = SelectField(_l("Lead department"), validators=[InputRequired()])
     queue_category = SelectField(_l("Queue category"), default="")
-    statutory_days = IntegerField(_l("Statutory time limit (working days)"),
+    statutory_days = WholeNumberField(_l("Statutory time limit (working days)"),
                                   validators=[InputRequired(), NumberRange(0, 2000)])
-    promised_days = IntegerField(_l("Promised time limit (working days)"),
+    promised_days = WholeNumberField(_l("Promised time limit (working days)"),
                                  validators=[InputRequired(), NumberRange(0, 2000)],
                                  description=_l("At most the statutory time limit."))
     proxy_service = BooleanField(_l("Free proxy agent service"))
@@ -318,7 +336,7 @@ class StaffEditForm(AdminForm):
     department = SelectField(_l("Department"), default="", description=_l("For approvers."))
     hall = SelectField(_l("Hall"), default="",
                        description=_l("For window staff, cashiers and a hall's own manager."))
-    window = IntegerField(_l("Window number"), validators=[Optional(), NumberRange(1, 9999)],
+    window = WholeNumberField(_l("Window number"), validators=[Optional(), NumberRange(1, 9999)],
                           description=_l("For window staff and cashiers."))
     active = BooleanField(_l("Active (may sign in)"), default=True)
 

@@ -57,7 +57,7 @@ def document(tracking_no: str, kind: str):
     track_url = request.host_url + "track?" + urlencode(
         {"no": case.tracking_no, **({"code": code} if code else {})})
     pdf = assemble.case_document(case, kind, query_code=code, track_url=track_url,
-                                 payment_id=query_int("payment", minimum=1, maximum=2**31))
+                                 payment_id=query_int("payment", minimum=1, maximum=2**31 - 1))
     if pdf is None:
         raise NotFound(_("This document is not available for the case yet."),
                        code="document_not_available", details={"kind": kind})
