@@ -7,7 +7,10 @@
   var SAFETY_MS = 60000;
 
   function live(subs, handlers) {
-    var socket = io("/live", { reconnectionDelay: 1000, reconnectionDelayMax: 5000 });
+    // R3: back within 5 s of the server: the retry delay never grows past 2 s (± 25 %
+    // jitter, so that a hall of screens does not reconnect in one burst)
+    var socket = io("/live", { reconnectionDelay: 500, reconnectionDelayMax: 2000,
+                               randomizationFactor: 0.25 });
     var byRoom = {};     // client room -> subscription
     var streams = {};    // server stream -> {seq, ready, room}
     var pending = {};    // client room -> true while its snapshot is awaited
