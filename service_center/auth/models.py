@@ -11,7 +11,8 @@ from ..catalog.models import Department, Hall, Window
 from ..db import IdMixin, TimestampMixin, utcnow
 from ..extensions import db
 
-ROLES = ("admin", "manager", "window_staff", "cashier", "approver", "proxy_agent")
+ROLES = ("admin", "manager", "window_staff", "cashier", "approver", "proxy_agent",
+         "dept_head")  # dept_head: a department's head, sees its reports (issue 6)
 
 
 class User(IdMixin, TimestampMixin, UserMixin, db.Model):

@@ -102,7 +102,7 @@ def _resolve_bindings(role: str, department: str | None, hall: str | None,
             select(Department).where(Department.code == department)).scalar_one_or_none()
         if dept_row is None:
             errors["department"] = _("Unknown department.")
-    if role == "approver" and dept_row is None and "department" not in errors:
+    if role in ("approver", "dept_head") and dept_row is None and "department" not in errors:
         errors["department"] = _("An approver belongs to a department.")
     window_row = None
     if window is not None:

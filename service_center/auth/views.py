@@ -26,6 +26,7 @@ HOME_BY_ROLE = {
     "admin": "admin.index",
     "approver": "approvals.tasks",
     "proxy_agent": "approvals.agent",
+    "dept_head": "reports.reports_page",
 }
 
 

@@ -12,18 +12,23 @@ _installed: set[int] = set()
 
 
 def _install_staleness_hook(session_factory) -> None:
-    """A change to a ticket of a day that is already summarised drops that day's summary
-    mark, in the same transaction: the day is read from the tickets until rebuilt."""
+    """A change to a ticket (or to a case's figures) of a day that is already summarised
+    drops that day's summary mark, in the same transaction: the day is read from the
+    tickets and cases until rebuilt."""
     if id(session_factory) in _installed:
         return
     _installed.add(id(session_factory))
 
     @event.listens_for(session_factory, "after_flush")
     def _after_flush(session, flush_context):
+        from ..approvals.models import Case
         from ..queueing.models import Ticket
 
         days = {obj.service_day for obj in (*session.new, *session.dirty)
                 if isinstance(obj, Ticket) and obj.service_day is not None}
+        for obj in (*session.new, *session.dirty):
+            if isinstance(obj, Case):
+                days |= _case_days(obj)
         if not days:
             return
         from ..catalog.services import service_day
@@ -33,6 +38,32 @@ def _install_staleness_hook(session_factory) -> None:
         if past:
             session.connection().execute(
                 delete(SummarizedDay).where(SummarizedDay.service_day.in_(past)))
+
+
+_CASE_FIELDS = ("accepted_on", "approved_at", "rejected_at", "promised_deadline",
+                "paused_working_days", "registered_at", "accepted_at",
+                "service_item_id", "hall_id")
+
+
+def _case_days(case) -> set:
+    """The summarised days a change to a case can alter: the old and new day of its
+    acceptance and of its decision, when a field the case figures read has changed."""
+    from sqlalchemy import inspect
+
+    from ..catalog.services import center_timezone
+
+    state = inspect(case)
+    if not any(state.attrs[f].history.has_changes() for f in _CASE_FIELDS):
+        return set()
+    days = set()
+    tz = center_timezone()
+    for name in ("accepted_on", "approved_at", "rejected_at"):
+        hist = state.attrs[name].history
+        for value in (*hist.added, *hist.unchanged, *hist.deleted):
+            if value is None:
+                continue
+            days.add(value.astimezone(tz).date() if hasattr(value, "astimezone") else value)
+    return days
 
 
 def init_app(app) -> None:
@@ -51,7 +82,8 @@ def init_app(app) -> None:
     @click.option("--from", "start", default=None, help="first day (YYYY-MM-DD)")
     @click.option("--to", "end", default=None, help="last day (YYYY-MM-DD)")
     def rebuild(start, end):
-        """Rebuild the daily ticket summaries of closed days from the tickets."""
+        """Rebuild the daily summaries (tickets, waits, cases, steps, staffed hours) of
+        closed days."""
         from .services import rebuild as do_rebuild
 
         days = do_rebuild(date.fromisoformat(start) if start else None,

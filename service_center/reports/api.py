@@ -48,11 +48,36 @@ def parse_day(raw: str | None, field: str, default: date | None = None) -> date:
     return day
 
 
-def report_hall() -> Hall | None:
+def is_department_head(user=None) -> bool:
+    user = user if user is not None else current_user
+    return bool(getattr(user, "is_authenticated", False)) and user.role == "dept_head"
+
+
+def report_department() -> Department | None:
+    """The department a report is restricted to: the `department` parameter (a code), and
+    for a department head always their own (another department: 403)."""
+    code = request.args.get("department")
+    department = None
+    if code:
+        department = db.session.execute(select(Department).where(
+            Department.code == code[:20])).scalar_one_or_none()
+        if department is None:
+            raise _invalid("department", _("Unknown department."))
+    if is_department_head():
+        department = department or current_user.department
+    if department is not None or is_department_head():
+        authorize("reports.department", department, entity_type="report")
+    return department
+
+
+def report_hall(*, department_head: bool = False) -> Hall | None:
     """The hall a report is about: the `hall` parameter, else a hall manager's own hall,
-    else None (the whole district). Authorizes the signed-in user for it."""
+    else None (the whole district). Authorizes the signed-in user for it; a department
+    head only where `department_head` says their department's report is asked for."""
     code = request.args.get("hall")
     hall = resolve_hall(code) if code else None
+    if department_head and is_department_head():
+        return hall  # any hall, but only their department's figures (report_scope)
     if hall is None and current_user.is_authenticated and \
             current_user.role == "manager" and current_user.hall_id is not None:
         hall = current_user.hall
@@ -68,8 +93,10 @@ def report_scope() -> kpi.Scope:
         raise _invalid("to", _("The end of the range is before its start."))
     if (end - start).days >= MAX_RANGE_DAYS:
         raise _invalid("to", _("At most %(n)d days at once.", n=MAX_RANGE_DAYS))
-    hall = report_hall()
-    return kpi.Scope(start, end, hall.id if hall else None)
+    hall = report_hall(department_head=True)
+    department = report_department()
+    return kpi.Scope(start, end, hall.id if hall else None,
+                     department.id if department else None)
 
 
 # --- reports ---------------------------------------------------------------------------------
@@ -179,15 +206,22 @@ def _rect_json(rect: Rectification) -> dict:
             "staff": rating.staff.display_name if rating.staff else None,
             "department": rating.department.code if rating.department else None,
             "assignee": rect.assignee.username if rect.assignee else None,
-            "explanation": rect.explanation, "reply": rect.reply}
+            "explanation": rect.explanation, "reply": rect.reply,
+            "working_days_left": services.working_days_left(rect)}
 
 
 @bp.get("/rectifications")
 @login_required
 def rectification_list():
-    hall = report_hall()
-    rows = services.rectifications(hall_id=hall.id if hall else None,
-                                   status=request.args.get("status") or None)
+    status = request.args.get("status") or None
+    if is_department_head():
+        # another department's code is refused (403, audited), not quietly ignored
+        department = report_department()
+        rows = services.rectifications(hall_id=None, department_id=department.id,
+                                       status=status)
+    else:
+        hall = report_hall()
+        rows = services.rectifications(hall_id=hall.id if hall else None, status=status)
     return jsonify([_rect_json(r) for r in rows])
 
 

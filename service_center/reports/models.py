@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..approvals.models import Case, CaseTask
+from ..audit import AuditEvent
 from ..auth.models import User
 from ..catalog.models import Department, Hall, Window
 from ..db import IdMixin, TimestampMixin, utcnow
@@ -23,6 +24,8 @@ Index("ix_report_case_accepted_on", Case.accepted_on)
 Index("ix_report_case_approved_at", Case.approved_at)
 Index("ix_report_case_rejected_at", Case.rejected_at)
 Index("ix_report_case_task_decided_at", CaseTask.decided_at)
+# the windows' open/pause/close trail read for staffed hours (issue 6): window rows by time
+Index("ix_report_audit_type_at", AuditEvent.entity_type, AuditEvent.at)
 
 
 class Rating(IdMixin, db.Model):
@@ -147,6 +150,61 @@ class WaitDayHistogram(db.Model):
     hall_id: Mapped[int] = mapped_column(Integer)
     seconds: Mapped[int] = mapped_column(Integer)
     n: Mapped[int] = mapped_column(Integer)
+
+
+class StaffDaySummary(db.Model):
+    """Staffed seconds of one closed service day: how long each window was open (not paused,
+    not closed) under the staff member who opened it, split by the local clock hour. Read
+    from the windows' open/pause/close audit trail when the day is summarised, so it
+    outlives the trail's pruning."""
+
+    __tablename__ = "report_staff_day"
+    __table_args__ = (Index("ix_report_staff_day_day", "service_day", "hall_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_day: Mapped[date] = mapped_column()
+    hall_id: Mapped[int] = mapped_column(Integer)
+    window_id: Mapped[int] = mapped_column(Integer)
+    staff_id: Mapped[int | None] = mapped_column(Integer)
+    hour: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[int] = mapped_column(Integer)
+
+
+class CaseDaySummary(db.Model):
+    """Case figures of one closed service day, one row per (hall, lead department, service
+    item): cases accepted that day, and cases decided that day with their on-time, early,
+    one-visit, same-day and net-processing (working days) counts. Year-long summaries add
+    these rows instead of reading every case."""
+
+    __tablename__ = "report_case_day"
+    __table_args__ = (Index("ix_report_case_day_day", "service_day", "hall_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_day: Mapped[date] = mapped_column()
+    hall_id: Mapped[int] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    service_item_id: Mapped[int] = mapped_column(Integer)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    statutory_days: Mapped[int] = mapped_column(Integer, default=0)  # Σ over accepted cases
+    promised_days: Mapped[int] = mapped_column(Integer, default=0)  # Σ over accepted cases
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    early: Mapped[int] = mapped_column(Integer, default=0)
+    one_visit: Mapped[int] = mapped_column(Integer, default=0)
+    same_day: Mapped[int] = mapped_column(Integer, default=0)
+    processing_n: Mapped[int] = mapped_column(Integer, default=0)
+    processing_days: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TaskDaySummary(db.Model):
+    """Department steps decided on one closed service day, and how many by their due day."""
+
+    __tablename__ = "report_task_day"
+    __table_args__ = (Index("ix_report_task_day_day", "service_day", "hall_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_day: Mapped[date] = mapped_column()
+    hall_id: Mapped[int] = mapped_column(Integer)
+    department_id: Mapped[int] = mapped_column(Integer)
+    decided: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SummarizedDay(db.Model):

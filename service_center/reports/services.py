@@ -55,8 +55,18 @@ def _due(days: int) -> date:
     return work_calendar().add_working_days(service_day(), days)[0]
 
 
+def _department_head(department_id: int | None) -> User | None:
+    if department_id is None:
+        return None
+    return db.session.execute(select(User).where(
+        User.role == "dept_head", User.department_id == department_id,
+        User.active.is_(True)).order_by(User.id)).unique().scalars().first()
+
+
 def _open_rectification(rating: Rating) -> Rectification:
-    manager = _hall_manager(rating.hall_id)
+    # a case's rating goes to its department's head when there is one, else (and for a
+    # window's ticket) to the hall's manager
+    manager = _department_head(rating.department_id) or _hall_manager(rating.hall_id)
     rect = Rectification(rating=rating, status=RectificationStatus.OPEN, hall_id=rating.hall_id,
                          assignee_id=manager.id if manager else None,
                          department_id=rating.department_id,
@@ -166,13 +176,39 @@ def answer_rectification(*, rect: Rectification, explanation: str | None, reply:
     return rect
 
 
-def rectifications(*, hall_id: int | None, status: str | None = None) -> list[Rectification]:
+def rectifications(*, hall_id: int | None, status: str | None = None,
+                   department_id: int | None = None) -> list[Rectification]:
     stmt = select(Rectification).order_by(Rectification.due_date, Rectification.id)
     if hall_id is not None:
         stmt = stmt.where(Rectification.hall_id == hall_id)
+    if department_id is not None:
+        stmt = stmt.where(Rectification.department_id == department_id)
     if status:
         stmt = stmt.where(Rectification.status == status)
     return list(db.session.execute(stmt.limit(200)).scalars())
+
+
+def working_days_left(rect: Rectification) -> int | None:
+    """Working days from today to the due day (negative: overdue); None once closed."""
+    if rect.status == RectificationStatus.CLOSED:
+        return None
+    today = service_day()
+    cal = work_calendar()
+    if rect.due_date >= today:
+        return cal.working_days_between(today, rect.due_date)
+    return -cal.working_days_between(rect.due_date, today)
+
+
+def rectifications_for(user) -> list[Rectification]:
+    """The rectifications a head answers: a department head's department's; a hall
+    manager's hall's; a district manager's or administrator's, all."""
+    if user.role == "dept_head":
+        return rectifications(hall_id=None, department_id=user.department_id)
+    return rectifications(hall_id=user.hall_id if user.role == "manager" else None)
+
+
+def departments() -> list[Department]:
+    return list(db.session.execute(select(Department).order_by(Department.code)).scalars())
 
 
 # --- complaints ----------------------------------------------------------------------------

@@ -18,7 +18,14 @@ from ..catalog.services import halls, resolve_hall, service_day, window_by_numbe
 from ..errors import DomainError, NotFound, ValidationError
 from ..extensions import limiter
 from . import kpi, pdf, services
-from .api import complaint_input, parse_day, report_hall, report_scope
+from .api import (
+    complaint_input,
+    is_department_head,
+    parse_day,
+    report_department,
+    report_hall,
+    report_scope,
+)
 from .states import LEVELS
 
 bp = Blueprint("reports", __name__)
@@ -47,20 +54,26 @@ def manager():
 @bp.get("/reports")
 @login_required
 def reports_page():
-    hall = report_hall()
+    hall = report_hall(department_head=True)
+    department = report_department()
+    head = is_department_head()
     today = service_day()
     start = request.args.get("from") or today.replace(day=1).isoformat()
     end = request.args.get("to") or today.isoformat()
-    choices = [h for h in halls() if current_user.hall_id in (None, h.id)]
+    choices = [h for h in halls() if head or current_user.hall_id in (None, h.id)]
     i18n = _i18n(loading=_("Loading the report…"), failed=_("Could not load the report."),
                  issued=_("Issued"), served=_("Served"), avg_wait=_("Average wait (min)"),
-                 hour=_("Hour"), none=_("No data in this range."))
+                 hour=_("Hour"), none=_("No data in this range."),
+                 accepted=_("Cases accepted"), completed=_("Cases completed"),
+                 late=_("Decided late"))
     last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     return render_template("reports/reports.html", hall=hall, halls=choices, start=start,
                            end=end, i18n=i18n, month=today.strftime("%Y-%m"),
                            last_month=last_month,
                            may_publish=can(current_user, "reports.publish"),
-                           published=services.published_assessments())
+                           published=services.published_assessments(),
+                           department=department, department_head=head,
+                           departments=services.departments())
 
 
 def _pct(value) -> str:
@@ -92,25 +105,31 @@ def summary_tables(data: dict) -> list[tuple[str, list[str], list[list]]]:
         [_("Average wait (s)"), _num(data["avg_wait_seconds"])],
         [_("90th percentile wait (s)"), _num(data["p90_wait_seconds"])],
         [_("Average service time (s)"), _num(data["avg_service_seconds"])],
+        [_("Tickets per staff-hour"), _num(data["tickets_per_staff_hour"])],
         [_("Cases accepted"), data["cases_accepted"]],
         [_("Cases completed"), data["cases_completed"]],
         [_("On-time rate"), _pct(data["on_time_rate"])],
         [_("Early-completion rate"), _pct(data["early_completion_rate"])],
         [_("One-visit rate"), _pct(data["one_visit_rate"])],
+        [_("Average processing (working days)"), _num(data["avg_processing_working_days"])],
+        [_("Same-day cases"), data["same_day_cases"]],
         [_("Open cases past their deadline"), data["overdue_open_cases"]],
+        [_("Overdue cases"), data["overdue_cases"]],
+        [_("Time-limit compression"), _pct(data["time_limit_compression"])],
         [_("Ratings"), data["ratings"]],
         [_("Satisfaction rate"), _pct(data["satisfaction_rate"])],
         [_("Bad-rating rate"), _pct(data["bad_rating_rate"])],
         [_("Rating coverage"), _pct(data["rating_coverage"])],
+        [_("Case rating coverage"), _pct(data["case_rating_coverage"])],
         [_("Rectification rate"), _pct(data["rectification_rate"])],
         [_("Complaints"), data["complaints"]],
     ]
     ticket_cols = [_("Served"), _("No-shows"), _("Average wait (s)"),
-                   _("Average service time (s)")]
+                   _("Average service time (s)"), _("Tickets per staff-hour")]
 
     def tv(r):
         return [r["tickets_served"], r["no_shows"], _num(r["avg_wait_seconds"]),
-                _num(r["avg_service_seconds"])]
+                _num(r["avg_service_seconds"]), _num(r["tickets_per_staff_hour"])]
 
     return [
         (_("Totals"), [_("Figure"), _("Value")], totals),
@@ -128,10 +147,12 @@ def summary_tables(data: dict) -> list[tuple[str, list[str], list[list]]]:
          [[r["hall"], f'{r["prefix"]} {r["name"] or ""}', r["tickets_issued"], *tv(r)]
           for r in data["by_category"]]),
         (_("By department"), [_("Department"), _("Cases accepted"), _("Cases completed"),
-                              _("On-time rate"), _("One-visit rate"), _("Steps decided"),
+                              _("On-time rate"), _("Average processing (working days)"),
+                              _("Same-day cases"), _("One-visit rate"), _("Steps decided"),
                               _("Steps on time"), _("Ratings"), _("Satisfaction rate"),
                               _("Complaints")],
          [[r["name"], r["cases_accepted"], r["cases_completed"], _pct(r["on_time_rate"]),
+           _num(r["avg_processing_working_days"]), r["same_day_cases"],
            _pct(r["one_visit_rate"]), r["tasks_decided"], _pct(r["task_on_time_rate"]),
            r["ratings"], _pct(r["satisfaction_rate"]), r["complaints"]]
           for r in data["by_department"]]),
@@ -369,3 +390,130 @@ def complaint_act(tracking_no: str):
     except DomainError as exc:
         flash(str(exc.message or exc.code), "error")
     return redirect(url_for("reports.complaints_page"))
+
+
+# --- rectifications (整改): the head answers ---------------------------------------------
+def _may_list_rectifications() -> None:
+    if is_department_head():
+        authorize("reports.department", current_user.department, entity_type="rectification")
+    else:
+        authorize("reports.view", current_user.hall, entity_type="rectification")
+
+
+def _rectifications_page(errors: dict | None = None, form: dict | None = None,
+                         failed_id: int | None = None, status: int = 200):
+    _may_list_rectifications()
+    rows = services.rectifications_for(current_user)
+    return render_template("reports/rectifications.html", rectifications=rows,
+                           level=services.level_label, days_left=services.working_days_left,
+                           errors=errors or {}, form=form or {}, failed_id=failed_id,
+                           today=service_day()), status
+
+
+@bp.get("/manager/rectifications")
+@login_required
+def rectifications_page():
+    return _rectifications_page()
+
+
+@bp.post("/manager/rectifications/<int(max=2147483647):rect_id>")
+@login_required
+def rectification_reply(rect_id: int):
+    from ..extensions import db
+    from .models import Rectification
+
+    rect = db.session.get(Rectification, rect_id)
+    if rect is None:
+        raise NotFound(_("No such rectification."))
+    authorize("rectification.answer", rect, entity_type="rectification")
+    form = {"explanation": (request.form.get("explanation") or "").strip() or None,
+            "reply": (request.form.get("reply") or "").strip() or None}
+    close = request.form.get("action") == "close"
+    try:
+        fields = Fields(dict(form))
+        explanation = fields.string("explanation", max_len=2000)
+        reply = fields.string("reply", max_len=2000)
+        if close and not explanation and not rect.explanation:
+            fields.errors["explanation"] = _("Write what went wrong and what was done.")
+        fields.check()
+        services.answer_rectification(rect=rect, explanation=explanation, reply=reply,
+                                      close=close, actor=current_user)
+    except ValidationError as exc:
+        return _rectifications_page(errors=exc.details or {"reply": exc.message},
+                                    form=form, failed_id=rect.id, status=422)
+    except DomainError as exc:
+        flash(str(exc.message or exc.code), "error")
+        return redirect(url_for("reports.rectifications_page"))
+    flash(_("The rectification is closed; the applicant sees the reply.") if close
+          else _("Saved."), "info")
+    return redirect(url_for("reports.rectifications_page") + f"#rect-{rect.id}")
+
+
+# --- rating a decided case from the tracking page ------------------------------------------
+@bp.app_template_global("case_rating")
+def case_rating(tracking_no: str | None) -> dict:
+    """For approvals/track.html: the case's rating (with its rectification's reply), or
+    whether it can be rated. The number was just checked with its query code."""
+    from sqlalchemy import select
+
+    from ..approvals.models import Case
+    from ..extensions import db
+    from .models import Rating
+
+    case = db.session.execute(select(Case).where(
+        Case.tracking_no == (tracking_no or "")[:32])).unique().scalar_one_or_none()
+    if case is None:
+        return {"rated": False, "can_rate": False}
+    rating = db.session.execute(select(Rating).where(
+        Rating.case_id == case.id)).scalar_one_or_none()
+    return {**services.rating_json(rating), "can_rate": case.status in kpi.DECIDED,
+            "levels": [(score, _(label)) for score, label in LEVELS.items()]}
+
+
+def _track_page(case, *, code: str, status: int = 200, rate_error: str | None = None,
+                rate_form: dict | None = None):
+    from ..approvals import services as approvals
+
+    return render_template("approvals/track.html", data=approvals.track_json(case),
+                           form={"tracking_no": case.tracking_no}, error=None,
+                           rate_code=code, rate_error=rate_error,
+                           rate_form=rate_form or {}), status
+
+
+def _track_limited(view):
+    from ..approvals.api import track_limit
+
+    return track_limit(view)
+
+
+@bp.post("/track/rate")
+@limiter.limit("30/minute")
+@_track_limited
+def rate_case_page():
+    """The applicant rates their decided case (five levels, optional comment, once)."""
+    from ..approvals import services as approvals
+
+    tracking_no = (request.form.get("tracking_no") or "").strip()[:32]
+    code = (request.form.get("code") or "").strip()[:32]
+    try:
+        case = approvals.track(tracking_no, code)
+    except NotFound as exc:
+        return render_template("approvals/track.html", data=None,
+                               form={"tracking_no": tracking_no}, error=str(exc.message)), 404
+    raw = request.form.get("score") or ""
+    comment = (request.form.get("comment") or "").strip()
+    form = {"score": raw, "comment": comment}
+    if not (raw.isdigit() and int(raw) in LEVELS):
+        return _track_page(case, code=code, status=422, rate_form=form,
+                           rate_error=_("Choose one of the five levels."))
+    if len(comment) > 500:
+        return _track_page(case, code=code, status=422, rate_form=form,
+                           rate_error=_("At most %(n)d characters.", n=500))
+    try:
+        services.rate_case(case=case, score=int(raw), comment=comment or None,
+                           source="tracking")
+    except DomainError as exc:
+        return _track_page(case, code=code, status=409, rate_form=form,
+                           rate_error=str(exc.message or exc.code))
+    flash(_("Thank you for your rating!"), "info")
+    return _track_page(case, code=code)

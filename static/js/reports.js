@@ -7,7 +7,8 @@
   if (!form) { return; }
   var T = OW.i18n();
   var chart = null;
-  var RATES = /_rate$/;
+  var deptChart = null;
+  var RATES = /(_rate|_compression)$/;
   var SECONDS = /_seconds$/;
 
   function fmt(key, v) {
@@ -20,7 +21,7 @@
 
   function params() {
     var q = new URLSearchParams();
-    ["from", "to", "hall"].forEach(function (name) {
+    ["from", "to", "hall", "department"].forEach(function (name) {
       var input = form.elements[name];
       if (input && input.value) { q.set(name, input.value); }
     });
@@ -75,6 +76,28 @@
     canvas.setAttribute("data-drawn", "1");
   }
 
+  function drawDepartments(rows) {
+    var canvas = document.getElementById("dept-chart");
+    if (!window.Chart || !canvas) { return; }
+    if (deptChart) { deptChart.destroy(); }
+    deptChart = new Chart(canvas, {
+      data: {
+        labels: rows.map(function (r) { return r.name || r.code; }),
+        datasets: [
+          { type: "bar", label: T.accepted, backgroundColor: "#8fb3d9",
+            data: rows.map(function (r) { return r.cases_accepted; }) },
+          { type: "bar", label: T.completed, backgroundColor: "#2f6db5",
+            data: rows.map(function (r) { return r.cases_completed; }) },
+          { type: "bar", label: T.late, backgroundColor: "#c0392b",
+            data: rows.map(function (r) { return r.completed_late; }) }
+        ]
+      },
+      options: { responsive: true, maintainAspectRatio: false, animation: false,
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+    });
+    canvas.setAttribute("data-drawn", "1");
+  }
+
   function render(d) {
     Array.prototype.forEach.call(document.querySelectorAll("[data-kpi]"), function (el) {
       el.textContent = fmt(el.getAttribute("data-kpi"), d[el.getAttribute("data-kpi")]);
@@ -88,7 +111,13 @@
       var li = document.createElement("li"); li.textContent = d.definitions[k]; defs.appendChild(li);
     });
     document.getElementById("report").hidden = false;
-    drawChart(d.by_hour);
+    // a department's report has no queue tickets: no by-hour chart and no ticket tables
+    var ticketsApply = !d.department;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-tickets]"), function (el) {
+      el.hidden = !ticketsApply;
+    });
+    if (ticketsApply) { drawChart(d.by_hour); }
+    drawDepartments(d.by_department);
   }
 
   function load() {

@@ -77,3 +77,102 @@ def test_report_page_draws_its_chart(new_page, browser_app, tmp_path):  # noqa: 
     _shot(page, tmp_path, "reports.png")
     page.evaluate("window.scrollTo(0, 700)")
     _shot(page, tmp_path, "reports-tables.png")
+
+
+def test_department_head_report_draws_the_department_chart(  # noqa: F811
+        new_page, browser_app, tmp_path):  # noqa: F811
+    """A department head's report: forced to their department, no queue figures, and the
+    cases-by-department chart drawn."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from service_center.auth.services import create_user
+    from service_center.catalog.models import ServiceItem
+    from service_center.extensions import db
+
+    from .conftest import Factory, local
+
+    with browser_app.app_context():
+        f = Factory()
+        item = db.session.execute(select(ServiceItem).order_by(ServiceItem.id)).unique() \
+            .scalars().first()
+        day = date(2026, 3, 10)
+        for n in range(3):
+            f.case(accepted_on=day, registered=local(day, "09:00:00"),
+                   accepted=local(day, "09:00:00"), deadline=date(2026, 3, 20),
+                   approved=local(date(2026, 3, 12 + n), "10:00:00"), status="approved",
+                   item=item.code)
+        create_user(username="head", password="demo-pass-2026", role="dept_head",
+                    display_name="局长", department=item.lead_department.code)
+        db.session.commit()
+        db.session.remove()
+    page = new_page(1366, 768)
+    login(page, "head")
+    page.goto("/reports?from=2026-03-01&to=2026-03-31")
+    page.wait_for_selector("#report:not([hidden])")
+    page.wait_for_selector('#dept-chart[data-drawn="1"]')
+    drawn = page.evaluate("""() => {
+        const c = document.getElementById('dept-chart');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; }
+        return n; }""")
+    assert drawn > 1000, drawn
+    assert page.inner_text('[data-kpi="cases_completed"]').strip() == "3"
+    assert page.locator("#department-scope").is_visible()
+    assert not page.locator("#hour-chart").is_visible()  # no queue figures for a department
+    _shot(page, tmp_path, "reports-department-head.png")
+
+
+def test_rectification_form_and_case_rating_on_the_tracking_page(new_page, browser_app,  # noqa: F811
+                                                                 tmp_path):
+    """An applicant rates a decided case on /track (dissatisfied), the head answers in the
+    rectification form, and the applicant sees the reply on /track."""
+    from datetime import date
+
+    from service_center.approvals.services import _code_hash
+    from service_center.extensions import db
+
+    from .conftest import Factory, local
+
+    with browser_app.app_context():
+        day = date(2026, 3, 10)
+        c = Factory().case(accepted_on=day, registered=local(day, "09:00:00"),
+                           accepted=local(day, "09:00:00"), deadline=date(2026, 3, 20),
+                           approved=local(date(2026, 3, 12), "10:00:00"), status="approved")
+        c.query_hash = _code_hash(c.tracking_no, "ABCD2345")
+        tracking_no = c.tracking_no
+        db.session.commit()
+        db.session.remove()
+
+    def track(page):
+        page.goto("/track")
+        page.fill("#tr-no", tracking_no)
+        page.fill("#tr-code", "ABCD2345")
+        page.click("#track-submit")
+        page.wait_for_selector("#track-result")
+
+    applicant = new_page(390, 844, touch=True)
+    track(applicant)
+    applicant.check('#case-rate-form input[name="score"][value="2"]')
+    applicant.fill("#rate-comment", "等了太久")
+    _shot(applicant, tmp_path, "track-rate.png")
+    applicant.click('#case-rate-form button[type="submit"]')
+    applicant.wait_for_selector('#case-rating[data-rated="1"]')
+
+    head = new_page(1366, 768)
+    login(head, "manager")
+    head.goto("/manager/rectifications")
+    head.wait_for_selector("[data-rectification]")
+    assert "等了太久" in head.inner_text("[data-rectification]")
+    head.click('button[value="close"]')  # nothing written: the errors show
+    head.wait_for_selector(".field-error")
+    head.fill('textarea[name="explanation"]', "审批环节排队")
+    head.fill('textarea[name="reply"]', "已调整审批顺序，感谢您的意见。")
+    _shot(head, tmp_path, "rectifications.png")
+    head.click('button[value="close"]')
+    head.wait_for_selector('[data-rectification][data-status="closed"]')
+
+    track(applicant)
+    assert "已调整审批顺序" in applicant.inner_text("#rectification-reply")
+    _shot(applicant, tmp_path, "track-reply.png")
