@@ -51,6 +51,18 @@ from .states import (
 )
 
 C, S, T = CaseStatus, StageStatus, TaskStatus
+# Service-item kinds whose department tasks are independent results (each department's
+# annual inspection passes or fails on its own): one rejection does not end the case.
+INDEPENDENT_TASK_KINDS = frozenset({"annual_inspection"})
+# Called inside decide()'s transaction after a task is approved or rejected, with keyword
+# arguments case, task, decision, opinion, actor (other domains register here, e.g.
+# inspections records the department's result).
+DECISION_HOOKS: list = []
+
+
+def register_decision_hook(hook) -> None:
+    if hook not in DECISION_HOOKS:
+        DECISION_HOOKS.append(hook)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 CODE_LENGTH = 8
 
@@ -297,13 +309,30 @@ def create_case(*, item_code: str, applicant: Applicant, params: Any,
                 materials_received: Any, actor, ticket_id: int | None = None,
                 refuse: bool = False, refusal_reason: str | None = None,
                 proxy_requested: bool = False) -> CreatedCase:
+    return register_case(item_code=item_code, applicant=applicant, params=params,
+                         materials_received=materials_received, actor=actor,
+                         ticket_id=ticket_id, refuse=refuse, refusal_reason=refusal_reason,
+                         proxy_requested=proxy_requested)
+
+
+def register_case(*, item_code: str, applicant: Applicant, params: Any,
+                  materials_received: Any, actor, ticket_id: int | None = None,
+                  refuse: bool = False, refusal_reason: str | None = None,
+                  proxy_requested: bool = False, hall_id: int | None = None,
+                  workflow: list[tuple[str, list[tuple[int, int]]]] | None = None
+                  ) -> CreatedCase:
+    """create_case inside the caller's transaction (another domain's service that creates
+    cases with its own rows, e.g. inspections). `hall_id` places the case when the actor
+    is not at a window (a manager scheduling); `workflow` — [(stage name, [(department id,
+    days)])] — replaces the item's template (a joint annual inspection covers only the
+    departments due)."""
     item = db.session.execute(select(ServiceItem).where(
         ServiceItem.code == item_code)).unique().scalar_one_or_none()
     if item is None or not item.active:
         raise ValidationError(_("Unknown service item."), code="unknown_service_item",
                               details={"service_item": item_code})
     window = actor.window
-    if window is None:
+    if window is None and hall_id is None:
         raise Conflict(_("Your account is not at a window."), code="no_window")
     clean = clean_params(item, params)
     received_names = set(_check_materials(item, materials_received))
@@ -329,7 +358,9 @@ def create_case(*, item_code: str, applicant: Applicant, params: Any,
     else:
         status = C.AWAITING_MATERIALS if missing else C.IN_PROGRESS
     case = Case(tracking_no=tracking_no, query_hash=_code_hash(tracking_no, code),
-                service_item_id=item.id, hall_id=window.hall_id, window_id=window.id,
+                service_item_id=item.id,
+                hall_id=window.hall_id if window is not None else hall_id,
+                window_id=window.id if window is not None else None,
                 accepted_by_id=actor.id, ticket_id=ticket_id,
                 applicant_name=applicant.name, applicant_phone=applicant.phone,
                 applicant_id_number=applicant.id_number,
@@ -340,14 +371,16 @@ def create_case(*, item_code: str, applicant: Applicant, params: Any,
                 refused_at=utcnow() if refuse else None,
                 proxy_requested=bool(proxy_requested) and not refuse)
     # every task of every stage exists from the start, pending until its stage opens
+    if workflow is None:
+        workflow = [(template.name, [(t.department_id, t.days) for t in template.tasks])
+                    for template in item.stages]
     with db.session.no_autoflush:
-        for stage_position, template in enumerate(item.stages, start=1):
-            stage = CaseStage(position=stage_position, name=template.name, status=S.PENDING)
+        for stage_position, (stage_name, stage_tasks) in enumerate(workflow, start=1):
+            stage = CaseStage(position=stage_position, name=stage_name, status=S.PENDING)
             case.stages.append(stage)
-            for position, task_template in enumerate(template.tasks, start=1):
+            for position, (department_id, days) in enumerate(stage_tasks, start=1):
                 task = CaseTask(stage_position=stage_position, position=position,
-                                department_id=task_template.department_id,
-                                days=task_template.days, status=T.PENDING)
+                                department_id=department_id, days=days, status=T.PENDING)
                 stage.tasks.append(task)
                 case.tasks.append(task)
     db.session.add(case)
@@ -435,8 +468,17 @@ def decide(*, case: Case, task: CaseTask, decision: str, opinion: str | None,
     task.decided_at = utcnow()
     task.opinion = opinion
     stage = task.stage
-    if decision == "approve":
-        _move_task(task, T.APPROVED, actor, opinion=opinion)
+    independent = case.service_item.kind in INDEPENDENT_TASK_KINDS
+    if decision in ("approve", "reject"):
+        _move_task(task, T.APPROVED if decision == "approve" else T.REJECTED, actor,
+                   opinion=opinion)
+        for hook in DECISION_HOOKS:
+            hook(case=case, task=task, decision=decision, opinion=opinion, actor=actor)
+    waiting = independent and any(t.status in (T.ACTIVE, T.RETURNED) for t in stage.tasks)
+    rejected = next((t for t in stage.tasks if t.status == T.REJECTED), None)
+    if decision == "approve" and waiting:
+        pass
+    elif decision == "approve" and rejected is None:
         if all(t.status == T.APPROVED for t in stage.tasks):
             _move_stage(stage, S.APPROVED, actor)
             if not _open_next_stage(case, today, actor):
@@ -445,13 +487,19 @@ def decide(*, case: Case, task: CaseTask, decision: str, opinion: str | None,
                 case.decided_department_id = task.department_id
                 _move_case(case, C.APPROVED, actor, department=task.department.code)
                 _notify_decided(case, "approved", opinion, task.department)
-    elif decision == "reject":
-        _move_task(task, T.REJECTED, actor, opinion=opinion)
-        _move_stage(stage, S.REJECTED, actor)
-        case.decision_reason = opinion
-        case.decided_department_id = task.department_id
-        _move_case(case, C.REJECTED, actor, department=task.department.code, reason=opinion)
-        _notify_decided(case, "rejected", opinion, task.department)
+    elif decision in ("approve", "reject"):
+        # a rejection ends the case at once, except where each department's task stands
+        # alone (annual inspections): then once the last department has decided
+        if waiting:
+            pass
+        else:
+            failed = task if decision == "reject" else rejected
+            _move_stage(stage, S.REJECTED, actor)
+            case.decision_reason = failed.opinion
+            case.decided_department_id = failed.department_id
+            _move_case(case, C.REJECTED, actor, department=failed.department.code,
+                       reason=failed.opinion)
+            _notify_decided(case, "rejected", failed.opinion, failed.department)
     else:
         _move_task(task, T.RETURNED, actor, opinion=opinion, missing=missing or [])
         case.missing_materials = list(missing or [opinion])
