@@ -27,6 +27,8 @@
   function reset() {
     clearTimeout(resetTimer); clearInterval(tickTimer);
     show("kiosk-result", false); show("kiosk-error", false); show("kiosk-busy", false);
+    closeCode();
+    if (busyText) { OW.text(busyText, issuingText); }
     root.classList.remove("is-busy");
     setPriority(false);
     busy = false;
@@ -59,6 +61,12 @@
     OW.text($("result-category"), d.category_name);
     OW.text($("result-ahead"), Math.max(0, d.position - 1));
     OW.text($("result-wait"), d.estimated_wait_minutes);
+    var appt = $("result-appt");  // a check-in with a booking code: on time or late
+    if (appt) {
+      appt.hidden = !d.appointment;
+      appt.setAttribute("data-priority", d.priority || "");
+      OW.text(appt, !d.appointment ? "" : d.priority === "priority" ? t.appt_on_time : t.appt_late);
+    }
     var link = $("result-link");
     link.href = "/t/" + d.token;
     OW.text(link, window.location.origin + "/t/" + d.token);
@@ -125,6 +133,97 @@
       }).then(function (r) { issued(r.data); }, failed);
     });
   });
+  // --- "I have an appointment": the booking code on an on-screen keypad, then check-in
+  var CODE_LENGTH = 8;
+  var code = "";
+  var codeBox = $("kiosk-code");
+
+  function renderCode() {
+    var out = $("code-display");
+    out.textContent = "";
+    for (var i = 0; i < CODE_LENGTH; i++) {
+      var cell = document.createElement("span");
+      cell.className = "code-cell" + (i < code.length ? " filled" : "");
+      cell.textContent = code.charAt(i);
+      out.appendChild(cell);
+    }
+    out.setAttribute("data-code", code);
+    $("code-submit").disabled = code.length !== CODE_LENGTH || busy;
+  }
+  function codeError(msg, errorCode) {
+    var el = $("code-error");
+    OW.text(el, msg || "");
+    el.hidden = !msg;
+    el.setAttribute("data-code", errorCode || "");
+  }
+  function openCode() {
+    if (busy) { return; }
+    code = "";
+    codeError(null);
+    renderCode();
+    codeBox.hidden = false;
+    clearTimeout(resetTimer);
+    resetTimer = setTimeout(reset, 90 * 1000);  // nobody finishing: back to the start
+  }
+  function closeCode() {
+    if (codeBox) { codeBox.hidden = true; }
+    code = "";
+  }
+  function localDay(d) {
+    return d.getFullYear() + "-" + ("0" + (d.getMonth() + 1)).slice(-2) + "-" + ("0" + d.getDate()).slice(-2);
+  }
+  function checkInError(e) {
+    var d = e.details || {};
+    if (!e.status) { return t.error_network; }
+    if (e.code === "unknown_appointment") { return t.code_unknown; }
+    if (e.code === "validation_failed" || e.status === 400) { return t.code_incomplete; }
+    if (e.code === "already_checked_in") { return t.code_used; }
+    if (e.code === "appointment_expired") { return t.code_expired; }
+    if (e.code === "invalid_transition" && d.status === "cancelled") { return t.code_cancelled; }
+    if (e.code === "invalid_transition" && d.status === "missed") { return t.code_missed; }
+    if (e.code === "too_early" && d.opens_at) {
+      var day = String(d.opens_at).slice(0, 10), time = String(d.opens_at).slice(11, 16);
+      return day !== localDay(new Date()) ? OW.format(t.code_other_day, { day: day, time: time })
+        : OW.format(t.code_too_early, { time: time });
+    }
+    return e.status >= 500 || !e.message ? t.error_generic : e.message;
+  }
+  function submitCode() {
+    if (busy || code.length !== CODE_LENGTH) { return; }
+    busy = true;
+    root.classList.add("is-busy");
+    codeError(null);
+    OW.text($("kiosk-busy").querySelector(".busy-text"), t.code_checking);
+    show("kiosk-busy", true);
+    OW.post("/api/v1/tickets", { appointment_code: code, hall: hall }).then(function (r) {
+      closeCode();
+      r.data.appointment = true;
+      issued(r.data);
+    }, function (e) {
+      show("kiosk-busy", false);
+      busy = false;
+      root.classList.remove("is-busy");
+      codeError(checkInError(e), e.code || "network");
+      renderCode();
+    });
+  }
+  var busyText = $("kiosk-busy").querySelector(".busy-text");
+  var issuingText = busyText ? busyText.textContent : "";
+  if (codeBox) {
+    $("appt-open").addEventListener("click", openCode);
+    $("code-keys").addEventListener("click", function (ev) {
+      var key = ev.target.closest ? ev.target.closest("[data-key]") : null;
+      if (!key || code.length >= CODE_LENGTH) { return; }
+      code += key.getAttribute("data-key");
+      codeError(null);
+      renderCode();
+    });
+    $("code-back").addEventListener("click", function () { code = code.slice(0, -1); codeError(null); renderCode(); });
+    $("code-clear").addEventListener("click", function () { code = ""; codeError(null); renderCode(); });
+    $("code-cancel").addEventListener("click", reset);
+    $("code-submit").addEventListener("click", submitCode);
+  }
+
   $("result-done").addEventListener("click", reset);
   $("error-done").addEventListener("click", reset);
   // a long press must not open the browser's menu on a touch screen
