@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from ..audit import record_refusal
 from ..errors import PermissionDenied, Unauthorized
+from .models import ROLES
 
 WINDOW_ROLES = ("window_staff", "cashier")
 
@@ -96,6 +97,79 @@ def _hall_item_manage(user, item) -> bool:
     return user.role == "manager" and _same_hall(user, getattr(item, "hall_id", None))
 
 
+# --- enterprises and annual inspections (issue 10) ----------------------------------------------
+def _inspection_result(user, result) -> bool:
+    """A department's result of a joint inspection: that department's approvers."""
+    return (user.role == "approver" and user.department_id is not None
+            and result is not None and result.department_id == user.department_id)
+
+
+def _inspection_book(user, obj) -> bool:
+    return user.role in ("admin", "manager") or (user.role == "window_staff"
+                                                  and user.window_id is not None)
+
+
+def _inspection_period(user, obj) -> bool:
+    """Centralized inspection periods: administrators, and managers of the period's hall
+    (`obj` the period, or the hall of a new one; a district manager: every hall)."""
+    hall_id = getattr(obj, "hall_id", getattr(obj, "id", None)) if obj is not None else None
+    return user.role == "admin" or (user.role == "manager" and _same_hall(user, hall_id))
+
+
+def _department_head(user, department) -> bool:
+    """A department head (role dept_head) for their own department only."""
+    return (user.role == "dept_head" and user.department_id is not None
+            and getattr(department, "id", department) == user.department_id)
+
+
+def _reports_department(user, department) -> bool:
+    """A department's report: admin, a manager, or that department's head."""
+    return user.role in ("admin", "manager") or _department_head(user, department)
+
+
+def _rectification_answer(user, rect) -> bool:
+    """The hall's manager (or a district one, admin), or the head of the rated department."""
+    return _hall_item_manage(user, rect) or _department_head(
+        user, getattr(rect, "department_id", None))
+
+
+# --- door-to-door service (issue 10): `obj` is the DoorRequest, or the Hall for a new one ----
+def _door_hall_id(obj) -> int | None:
+    return getattr(obj, "hall_id", getattr(obj, "id", obj))
+
+
+def _door_manage(user, obj) -> bool:
+    """Assign, reassign, cancel: an administrator or a manager of the request's hall."""
+    return user.role == "admin" or (user.role == "manager"
+                                    and _same_hall(user, _door_hall_id(obj)))
+
+
+def _door_desk(user, obj) -> bool:
+    """Enter a request for an applicant: managers, and window staff of that hall."""
+    return _door_manage(user, obj) or (user.role == "window_staff" and user.window is not None
+                                       and user.window.hall_id == _door_hall_id(obj))
+
+
+def _door_serve(user, req) -> bool:
+    """Record the visit's result, link or create its case: the assigned staff member."""
+    return _door_manage(user, req) or (req is not None and req.assignee_id is not None
+                                       and req.assignee_id == user.id)
+
+
+def _door_route(user, other) -> bool:
+    """A route list: one's own (staff who make visits), or any of a manager's hall."""
+    if other is not None and other.id == user.id:
+        return user.role in ("window_staff", "proxy_agent", "manager", "admin")
+    if user.role == "admin":
+        return True
+    hall_id = None
+    if other is not None:
+        hall_id = other.window.hall_id if other.window is not None else other.hall_id
+    # a hall's manager: that hall's staff only; the route of staff without a hall (proxy
+    # agents, district managers) may carry any hall's visits, so it is the district's
+    return user.role == "manager" and (user.hall_id is None or hall_id == user.hall_id)
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     "window.operate": _window_operate,
     "ticket.operate": _ticket_operate,
@@ -122,14 +196,30 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "fees.reverse": _case_manager,
     "fees.allocation": lambda user, obj: user.role in ("admin", "manager"),
     "fees.rules": lambda user, obj: user.role == "admin",
+    # when an item's fees fall due: every staff role works with it (intake, cashier,
+    # decisions, the agent's handover), so any signed-in account with a known role
+    "fees.due": lambda user, obj: user.role in ROLES,
     "cashier.use": lambda user, obj: user.role in WINDOW_ROLES and user.window_id is not None,
     "case.documents": _case_documents,
     "reports.view": _reports_view,
     # the district's assessment results (通报) are released by a district manager
     "reports.publish": lambda user, obj: user.role == "manager" and user.hall_id is None,
-    "rectification.answer": _hall_item_manage,
+    "rectification.answer": _rectification_answer,
+    "reports.department": _reports_department,
     "complaints.manage": _hall_item_manage,
     "complaints.file": lambda user, obj: user.role in ("admin", "manager", *WINDOW_ROLES),
+    "enterprise.view": lambda user, obj: user.role in ("admin", "manager", "window_staff",
+                                                       "approver"),
+    "enterprise.register": _inspection_book,
+    "enterprise.manage": lambda user, obj: user.role in ("admin", "manager"),
+    "inspection.book": _inspection_book,
+    "inspection.period": _inspection_period,
+    "inspection.result": _inspection_result,
+    "door.manage": _door_manage,
+    "door.create": _door_desk,
+    "door.view": lambda user, req: _door_desk(user, req) or _door_serve(user, req),
+    "door.serve": _door_serve,
+    "door.route": _door_route,
 }
 
 

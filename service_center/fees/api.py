@@ -143,7 +143,8 @@ def allocation():
 @bp.get("/service-items/<code>/fee-due")
 @login_required
 def get_fee_due(code: str):
-    return jsonify({"service_item": code[:40], "fee_due": services.fee_due(code[:40])})
+    authorize("fees.due", entity_type="service_item", entity_id=code[:40])
+    return jsonify({"service_item": code[:40], "fee_due": services.item_fee_due(code[:40])})
 
 
 @bp.put("/service-items/<code>/fee-due")

@@ -87,6 +87,14 @@ def fee_due(item_code: str) -> str:
     return rule.due if rule is not None else str(DEFAULT_FEE_DUE)
 
 
+def item_fee_due(item_code: str) -> str:
+    """The rule of an existing service item; an unknown item is 404, not the default."""
+    if db.session.execute(select(ServiceItem.id).where(
+            ServiceItem.code == item_code)).first() is None:
+        raise NotFound(_("Unknown service item."), code="unknown_service_item")
+    return fee_due(item_code)
+
+
 def last_payment(assessment: FeeAssessment | None) -> FeePayment | None:
     """The latest payment that still stands (not voided, not wholly refunded)."""
     if assessment is None:
