@@ -62,8 +62,11 @@ def create_app(config: str | dict | None = None) -> Flask:
         auth,
         catalog,
         documents,
+        door_service,
         fees,
         guide,
+        idempotency,
+        inspections,
         live,
         notifications,
         openapi,
@@ -73,7 +76,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     )
 
     for domain in (auth, catalog, queueing, approvals, live, web, openapi, appointments,
-                   notifications, guide, fees, documents, reports):
+                   notifications, guide, fees, documents, reports, idempotency,
+                   inspections, door_service):
         domain.init_app(app)
 
     _install_request_hooks(app)
@@ -169,6 +173,7 @@ def _install_request_hooks(app: Flask) -> None:
         return response
 
     for bp_name in ("queue_api", "auth_api", "catalog_api", "live_api", "approvals_api",
-                    "appointments_api", "fees_api", "documents_api", "reports_api"):
+                    "appointments_api", "fees_api", "documents_api", "reports_api",
+                    "inspections_api"):
         if bp_name in app.blueprints:
             csrf.exempt(app.blueprints[bp_name])

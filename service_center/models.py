@@ -27,6 +27,7 @@ from .catalog.models import (  # noqa: F401
     WorkflowStage,
     WorkflowTask,
 )
+from .door_service.models import DoorRequest  # noqa: F401
 from .fees.models import (  # noqa: F401
     FeeAdjustment,
     FeeAllocation,
@@ -43,15 +44,26 @@ from .guide.models import (  # noqa: F401
     GuideTopic,
     GuideTopicItem,
 )
+from .idempotency import IdempotentRequest  # noqa: F401
+from .inspections.models import (  # noqa: F401
+    Enterprise,
+    InspectionObligation,
+    InspectionPeriod,
+    InspectionResult,
+    InspectionVisit,
+)
 from .live.models import HallNotice  # noqa: F401
 from .notifications.models import Notification, NotificationAttempt  # noqa: F401
 from .queueing.models import Ticket, TicketCounter  # noqa: F401
 from .reports.models import (  # noqa: F401
+    CaseDaySummary,
     Complaint,
     PublishedAssessment,
     Rating,
     Rectification,
+    StaffDaySummary,
     SummarizedDay,
+    TaskDaySummary,
     TicketDaySummary,
     WaitDayHistogram,
 )
