@@ -70,7 +70,8 @@ class WorkCalendar:
         return count
 
     def year(self, year: int) -> dict:
-        """Statutory holidays (days off that are not ordinary weekends) and adjusted working days."""
+        """Statutory holidays (days off that are not ordinary weekends) and adjusted
+        working days."""
         holidays: set[date] = set()
         workdays: set[date] = set()
         if year in BUILTIN_YEARS:

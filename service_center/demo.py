@@ -42,6 +42,7 @@ STAFF = [
     ("approver-scj", "approver", "市场监管局 罗工", "P0105", "SCJ", None, None),
     ("approver-rsj", "approver", "人社局 梁工", "P0106", "RSJ", None, None),
     ("agent", "proxy_agent", "代办员 黄敏", "D0101", None, None, None),
+    ("head-ghj", "dept_head", "规划局 负责人 许科长", "H0101", "GHJ", None, None),
 ]
 
 
@@ -62,7 +63,49 @@ def seed(*, force: bool = False, history_seed: int = 2026) -> str:
     db.session.commit()
     tickets = _history(random.Random(history_seed))
     db.session.commit()
-    return f"demo center ready: {created} staff accounts, {tickets} tickets of history"
+    enterprises = _enterprises()
+    return (f"demo center ready: {created} staff accounts, {tickets} tickets of history, "
+            f"{enterprises} enterprises")
+
+
+# name, organisation code body (8 characters of GB 11714), {department: days until due}
+ENTERPRISES = [
+    ("示例科技有限公司", "MA01A2B3", {"SCJ": 12, "SWJ": 20, "RSJ": 25}),
+    ("示例建筑工程有限公司", "MA0C4D5E", {"SCJ": -5, "RSJ": 40}),
+    ("新店镇农产品专业合作社", "MA0F6G7H", {"SCJ": 75}),
+    ("示例餐饮管理有限公司", "MA0J8K9L", {"SCJ": 3, "SWJ": 3}),
+]
+
+
+def demo_credit_code(body8: str) -> str:
+    """A valid 统一社会信用代码 for the demo: 91 (enterprise, company), region 350100 (a
+    placeholder), the organisation code with its GB 11714 check digit, then the check
+    character."""
+    from .inspections.services import credit_check_char, org_code_check_char
+
+    first17 = "91350100" + body8 + org_code_check_char(body8)
+    return first17 + credit_check_char(first17)
+
+
+def _enterprises() -> int:
+    """A few enterprises with annual inspections due (one overdue), for /inspections."""
+    from .inspections.models import Enterprise
+    from .inspections.services import EnterpriseInput, create_enterprise
+
+    today = service_day()
+    admin = db.session.execute(select(User).where(User.username == "admin")).scalar_one()
+    created = 0
+    for name, body, dues in ENTERPRISES:
+        code = demo_credit_code(body)
+        if db.session.execute(select(Enterprise.id).where(
+                Enterprise.credit_code == code)).first():
+            continue
+        create_enterprise(data=EnterpriseInput(
+            name=name, credit_code=code, address="示例区示例路1号", phone="13900000001",
+            obligations=[(dept, today + timedelta(days=days)) for dept, days in dues.items()]),
+            actor=admin)
+        created += 1
+    return created
 
 
 def _history(rng: random.Random) -> int:
@@ -100,7 +143,8 @@ def _history(rng: random.Random) -> int:
                         priority=rng.random() < 0.06, status=outcome,
                         token=secrets.token_urlsafe(16), source="kiosk",
                         issued_at=t, called_at=called, first_called_at=called,
-                        window_id=window.id, served_by_id=getattr(clerks.get(window.id), "id", None))
+                        window_id=window.id,
+                        served_by_id=getattr(clerks.get(window.id), "id", None))
         if outcome == "completed":
             ticket.serving_at, ticket.completed_at = started, done
             free_at[window.id] = done

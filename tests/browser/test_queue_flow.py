@@ -97,6 +97,9 @@ def test_kiosk_to_console_flow(new_page, tmp_path):
     assert clerk1.inner_text("#console-error-text").strip()
     clerk1.screenshot(path=tmp_path / "console-paused-409.png")
 
+    # the console re-reads its state after the refusal; a key pressed before that is done
+    # is ignored (one action at a time), as a clerk sees from the busy cursor
+    clerk1.wait_for_selector("#console:not(.busy)")
     clerk1.keyboard.press("F8")  # resume
     expect_window_status(clerk1, "open")
     assert clerk1.is_enabled("#btn-call-next")
