@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from ..auth.permissions import authorize, login_required
-from ..catalog.services import resolve_hall
+from ..catalog.services import local_now, resolve_hall
 from . import services
 
 bp = Blueprint("queue", __name__)
@@ -16,6 +16,7 @@ bp = Blueprint("queue", __name__)
 def kiosk():
     hall = resolve_hall(request.args.get("hall"))
     return render_template("queueing/kiosk.html", hall=hall,
+                           server_time=local_now().isoformat(timespec="seconds"),
                            categories=services.categories_overview(hall))
 
 

@@ -229,10 +229,20 @@
   // a long press must not open the browser's menu on a touch screen
   document.addEventListener("contextmenu", function (ev) { ev.preventDefault(); });
 
+  // the center's wall-clock time (the page's server time and its UTC offset), whatever
+  // the kiosk machine's own clock zone is: the UTC fields of `d` are the center's time
   var clock = $("kiosk-clock");
+  var serverIso = root.getAttribute("data-server-time") || "";
+  var skew = 0, offsetMin = -new Date().getTimezoneOffset();
+  (function () {
+    var t = Date.parse(serverIso);
+    if (!isNaN(t)) { skew = t - Date.now(); }
+    var m = /([+-])(\d\d):(\d\d)$/.exec(serverIso);
+    if (m) { offsetMin = (m[1] === "-" ? -1 : 1) * (parseInt(m[2], 10) * 60 + parseInt(m[3], 10)); }
+  })();
   function showTime() {
-    var d = new Date();
-    OW.text(clock, ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2));
+    var d = new Date(Date.now() + skew + offsetMin * 60000);
+    OW.text(clock, ("0" + d.getUTCHours()).slice(-2) + ":" + ("0" + d.getUTCMinutes()).slice(-2));
   }
   showTime();
   setInterval(showTime, 15000);

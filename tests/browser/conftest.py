@@ -60,10 +60,11 @@ def new_page(browser, server):
     """new_page(width, height, lang=None) → a page in a fresh context (own cookies)."""
     contexts = []
 
-    def make(width: int = 1366, height: int = 768, *, touch: bool = False):
+    def make(width: int = 1366, height: int = 768, *, touch: bool = False,
+             timezone_id: str | None = None):
         context = browser.new_context(base_url=server.url, locale="zh-CN",
                                       viewport={"width": width, "height": height},
-                                      has_touch=touch)
+                                      has_touch=touch, timezone_id=timezone_id)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

@@ -192,3 +192,17 @@ def test_login_fits_a_phone(new_page, tmp_path):
     assert phone.input_value("#username") == "clerk1"
     assert phone.evaluate("document.activeElement.id") == "password"
     phone.screenshot(path=tmp_path / "login-phone-error.png")
+
+
+def test_kiosk_clock_shows_the_centers_time_whatever_the_machines_zone(new_page):
+    """A kiosk box left on another time zone (here New York) still shows Beijing time."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    kiosk = new_page(1920, 1080, timezone_id="America/New_York")
+    kiosk.goto("/kiosk")
+    kiosk.wait_for_function("document.getElementById('kiosk-clock').textContent.length > 0")
+    shown = kiosk.inner_text("#kiosk-clock").strip()
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    allowed = {(now + timedelta(minutes=m)).strftime("%H:%M") for m in (-1, 0, 1)}
+    assert shown in allowed, (shown, allowed)
