@@ -129,7 +129,7 @@ def test_post_without_csrf_token_is_refused(admin, seeded):
 
 def test_overview_counts_and_links(admin):
     page = admin.get("/admin/").get_data(as_text=True)
-    for key, n in [("departments", 8), ("halls", 2), ("items", None), ("staff", 19)]:
+    for key, n in [("departments", 8), ("halls", 2), ("items", None), ("staff", 20)]:
         match = re.search(rf'data-count="{key}"><span class="tile-count">(\d+)<', page)
         assert match, key
         if n is not None:
