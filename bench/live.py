@@ -2,10 +2,13 @@
 subscribed to the lobby room, K call-next operations over HTTP; delivered/expected and
 p50/p99 from the HTTP answer to receipt. First one `flask serve` process (gevent, no
 message queue), then two processes sharing the Redis message queue with the clients
-split across them (calls alternate between the two). Prints a table.
+split across them (calls alternate between the two); before them, in the same run, the
+baseline: bench/live_baseline.py, a bare Flask-SocketIO server sending the same events.
+Prints a table.
 
     python bench/live.py [--clients 500] [--calls 50] [--workers 2] [--interval 0.5]
                          [--client raw|socketio] [--skip-single] [--skip-redis]
+                         [--skip-baseline]
 
 The clients run in worker processes (gevent, one greenlet per client) so that the
 measuring side does not become the bottleneck; all use the same wall clock. By default
@@ -257,6 +260,37 @@ def run_scenario(name: str, servers, clients: int, calls: int, workers: int,
             "server_ms_call": 1000 * server_cpu / calls, "load": os.getloadavg()[0]}
 
 
+class BaselineProcess:
+    """bench/live_baseline.py on a free port (same interface as tests.live.servers'
+    ServerProcess for run_scenario: url, proc, stop)."""
+
+    def __init__(self, log_path: Path):
+        import requests
+
+        from tests.live.servers import free_port
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "live_baseline.py"), "--port", str(self.port)],
+            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the baseline server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.log.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=500)
@@ -266,6 +300,8 @@ def main() -> None:
                         help="seconds between two calls (a busy hall calls every few seconds)")
     parser.add_argument("--skip-redis", action="store_true")
     parser.add_argument("--skip-single", action="store_true")
+    parser.add_argument("--skip-baseline", action="store_true",
+                        help="without the bare Flask-SocketIO server of the same run")
     parser.add_argument("--client", choices=("raw", "socketio"), default="raw",
                         help="raw: a minimal websocket client (default); socketio: the "
                              "python-socketio client, whose CPU competes with the server")
@@ -276,6 +312,13 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        if not args.skip_baseline:
+            base_server = BaselineProcess(tmp / "baseline.log")
+            try:
+                rows.append(run_scenario("baseline (bare)", [base_server], args.clients,
+                                         args.calls, args.workers, args.interval, args.client))
+            finally:
+                base_server.stop()
         db_url = seed_database(tmp / "one.db")
         if not args.skip_single:
             server = ServerProcess(db_url, None, tmp / "one.log").wait_ready()
@@ -307,6 +350,13 @@ def main() -> None:
               f"{str(r['delivered']) + '/' + str(r['expected']):>20} "
               f"{r['p50']:>8.1f} {r['p99']:>8.1f} {r['max']:>8.1f} {r['server_cpu']:>9.0f}% "
               f"{r['server_ms_call']:>8.1f} {r['client_cpu']:>9.0f}% {r['load']:>5.1f}")
+    base = next((r for r in rows if r["scenario"].startswith("baseline")), None)
+    if base and base["p99"] > 0:
+        for r in rows:
+            if r is not base:
+                print(f"p99 {r['scenario']} / baseline: {r['p99'] / base['p99']:.2f}")
+    print("baseline: bench/live_baseline.py, a bare Flask-SocketIO gevent server sending the "
+          "same three events per call, no database (stock Engine.IO writers)")
     print(f"(machine: {os.cpu_count()} cores; {args.client} clients in {args.workers} worker "
           f"processes, websocket transport; CPU: % of one core during the calls, all servers "
           f"/ all client workers; load: 1-minute load average at the end)")

@@ -1,6 +1,8 @@
 """Who may see and do what with a case; the public tracking answer and its rate limit."""
 
 
+import pytest
+
 from service_center.auth.services import create_user
 from service_center.extensions import db
 
@@ -190,6 +192,30 @@ def test_wrong_code_is_like_an_unknown_number(cases):
     for res in (wrong, crossed, missing):
         assert res.status_code == unknown.status_code == 404
         assert res.get_data() == unknown.get_data()
+
+
+def test_wrong_code_takes_as_long_as_an_unknown_number(cases, seeded):
+    """S2, timing: a wrong code and an unknown number go the same way (one look-up by
+    number, one hash, one constant-time compare), so the time cannot tell whether a
+    number exists. Medians of interleaved calls, within a factor of two either way."""
+    import statistics
+    import time
+
+    from service_center.approvals import services
+    from service_center.errors import NotFound
+
+    no = cases.create()["tracking_no"]
+    unknown_no = no[:-4] + "9999"
+    times: dict[str, list[float]] = {"wrong": [], "unknown": []}
+    with seeded.test_request_context():
+        for _ in range(60):
+            for label, number in (("wrong", no), ("unknown", unknown_no)):
+                started = time.perf_counter()
+                with pytest.raises(NotFound):
+                    services.track(number, "AAAAAAAA")
+                times[label].append(time.perf_counter() - started)
+    ratio = statistics.median(times["wrong"]) / statistics.median(times["unknown"])
+    assert 0.5 < ratio < 2.0, ratio
 
 
 def test_tracking_failures_are_rate_limited_per_address(cases):
