@@ -8,7 +8,14 @@ What a screen's latency costs on this stack before any of the product's work.
     python bench/live_baseline.py --port 5099
 """
 
-from gevent import monkey
+import os.path
+import sys
+
+# bench/ holds queue.py: keep it off the path, or it would shadow the standard library's
+sys.path[:] = [p for p in sys.path
+               if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+
+from gevent import monkey  # noqa: E402
 
 monkey.patch_all()
 
