@@ -219,7 +219,9 @@ def _periods_page(*, form: dict | None = None, error: dict | None = None, status
     return render_template("inspections/periods.html",
                            periods=[services.period_json(p) for p in
                                     services.list_periods(hall_id=current_user.hall_id)],
-                           departments=services.departments(), halls=halls(),
+                           departments=services.departments(),
+                           # a hall's manager plans their own hall's periods only
+                           halls=[current_user.hall] if current_user.hall else halls(),
                            form=form or {}, error=error), status
 
 

@@ -105,3 +105,30 @@ def test_pages_refuse_the_wrong_roles(insp, client, auth):
     assert client.get("/inspections/periods").status_code == 403
     assert client.get("/inspections/overdue").status_code == 200
     assert client.get("/inspections/overdue?department=RSJ").status_code == 403
+
+
+def test_a_hall_manager_plans_their_own_halls_periods(insp, client, auth):
+    """xd-manager's form offers only hall XD and creates the period there; MAIN's periods
+    are neither listed nor open to them."""
+    auth.login("manager")
+    periods = "/inspections/periods"
+    main = _post(client, periods, {"name": "主厅集中年检", "start": "2026-09-30",
+                                   "end": "2026-10-12", "daily_capacity": "2",
+                                   "departments": ["SCJ"], "hall": "MAIN"}, periods)
+    assert main.status_code == 302
+    main_url = main.headers["Location"]
+    client.post("/logout", data={"csrf_token": extract_csrf(client.get(periods)
+                                                             .get_data(as_text=True))})
+    auth.login("xd-manager")
+    page = client.get(periods).get_data(as_text=True)
+    assert 'name="hall"' not in page and "主厅集中年检" not in page
+    ok = _post(client, periods, {"name": "新店镇集中年检", "start": "2026-09-30",
+                                 "end": "2026-10-12", "daily_capacity": "2",
+                                 "departments": ["SCJ"]}, periods)
+    assert ok.status_code == 302
+    assert "新店镇集中年检" in client.get(ok.headers["Location"]).get_data(as_text=True)
+    assert client.get(main_url).status_code == 403
+    refused = _post(client, periods, {"name": "越权", "start": "2026-09-30", "end": "2026-10-12",
+                                      "daily_capacity": "2", "departments": ["SCJ"],
+                                      "hall": "MAIN"}, periods)
+    assert refused.status_code == 403
