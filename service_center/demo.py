@@ -78,8 +78,8 @@ ENTERPRISES = [
 
 
 def demo_credit_code(body8: str) -> str:
-    """A valid 统一社会信用代码 for the demo: 91 (enterprise, company), region 350100 (a
-    placeholder), the organisation code with its GB 11714 check digit, then the check
+    """A valid 统一社会信用代码 for the demo: 91 (enterprise, company), region 350100 (an
+    example region), the organisation code with its GB 11714 check digit, then the check
     character."""
     from .inspections.services import credit_check_char, org_code_check_char
 
